@@ -1,0 +1,3 @@
+from navograph.cli import main
+
+main()
