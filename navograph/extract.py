@@ -1,0 +1,803 @@
+"""Rules that turn one analysed letter into plain facts (:mod:`navograph.model`).
+
+Input: the :class:`~navograph.ingest.SourceDocument` (normalised text + offset map), the spaCy
+``Doc`` of its normalised text (entity-ruler entities carry catalogue keys in ``ent_id_``)
+and the catalogue. Output: a :class:`~navograph.model.Letter`.
+
+All cue words live in ``ontology/extraction.yaml`` and all names in the catalogue; the rules
+here are general patterns of the genre (dates near a meeting word, names after a title,
+acronyms defined in brackets, citations of parliamentary papers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from spacy.tokens import Doc
+
+from .config import extraction_config
+from .dates import DateExpr, find_dates, parse_date
+from .model import (
+    Citation,
+    Entity,
+    Evidence,
+    Letter,
+    Meeting,
+    Mention,
+    Participation,
+)
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
+    from .ingest import SourceDocument
+
+# spaCy labels of statistical models, mapped to our entity kinds
+MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place"}
+PARTICIPANT_KINDS = ("country", "organisation", "person", "group")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def slug(text: str) -> str:
+    """A key from a name: lower case, ASCII where possible, words joined by hyphens."""
+    norm = unicodedata.normalize("NFKD", text)
+    norm = "".join(c for c in norm if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-")
+
+
+_SURFACE_INDEX: dict[int, dict[str, Entity]] = {}
+
+
+def lookup_surface(catalogue: "Catalogue", text: str) -> Entity | None:
+    """The catalogue entity whose label, alias or adjective is ``text`` (case-insensitive)."""
+    index = _SURFACE_INDEX.get(id(catalogue))
+    if index is None:
+        index = {}
+        for form in catalogue.surface_forms():
+            ent = catalogue.get(form[1])
+            if ent is not None:
+                index.setdefault(" ".join(form[0].lower().split()), ent)
+        _SURFACE_INDEX.clear()
+        _SURFACE_INDEX[id(catalogue)] = index
+    return index.get(" ".join(text.lower().split()))
+
+
+def upper_key(text: str) -> str:
+    return slug(text).upper()
+
+
+@dataclass(slots=True)
+class Sent:
+    start: int  # in normalised text
+    end: int
+    text: str
+    body: bool  # False for footnotes
+    index: int
+
+
+@dataclass(slots=True)
+class Ent:
+    start: int  # char offsets in normalised text
+    end: int
+    key: str
+    kind: str
+    text: str
+    inferred: bool = False
+
+
+@dataclass(slots=True)
+class _MeetingRef:
+    kind: str
+    first: dt.date | None
+    last: dt.date | None
+    year: int
+    city: str | None
+    informal: bool
+    sent: Sent
+    pos: int  # position in the normalised text (for ordering)
+    specific: bool  # kind came from a specific cue (not just "bijeenkomst")
+
+
+@dataclass
+class Context:
+    src: "SourceDocument"
+    doc: Doc
+    catalogue: "Catalogue"
+    cfg: dict
+    sents: list[Sent] = field(default_factory=list)
+    ents: list[Ent] = field(default_factory=list)
+    discovered: dict[str, Entity] = field(default_factory=dict)
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        text = self.src.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        os_, oe = self.src.original_span(start, end)
+        return Evidence(self.src.doc_id, os_, oe, self.src.original[os_:oe])
+
+    def sent_evidence(self, sent: Sent) -> Evidence:
+        return self.evidence(sent.start, sent.end)
+
+    def ents_in(self, start: int, end: int) -> list[Ent]:
+        return [e for e in self.ents if e.start >= start and e.end <= end]
+
+    def kind_of(self, key: str) -> str | None:
+        ent = self.catalogue.get(key) or self.discovered.get(key)
+        return ent.kind if ent else None
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(cfg_id: int):
+    cfg = extraction_config()
+    m = cfg["meetings"]
+    kinds = []
+    for c in m["kinds"]:
+        flags = 0 if c.get("case_sensitive") else re.I
+        kinds.append((re.compile(c["pattern"], flags), c["kind"], bool(c.get("nato"))))
+    p = cfg["participants"]
+    return {
+        "kinds": kinds,
+        "nato": re.compile(m["nato_pattern"]),
+        "informal": re.compile(m["informal_pattern"], re.I),
+        "place": re.compile(m["place_pattern"]),
+        "part_cues": [re.compile(c, re.I) for c in p["cues"]],
+        "scope_after": [re.compile(c + r"\s*$", re.I) for c in p["scope_after"]],
+        "scope_stop": re.compile("|".join(p["scope_stop"]), re.I),
+        "letter_kind": [(re.compile(c["pattern"], re.I), c["kind"]) for c in cfg["letter_kind"]["cues"]],
+        "letter_date": [re.compile(x, re.M) for x in cfg["letter_date"]["patterns"]],
+    }
+
+
+def _rules(cfg: dict) -> dict:
+    return _compiled(id(cfg))
+
+
+# --------------------------------------------------------------------------- sentences & entities
+
+def _sentences(ctx: Context) -> list[Sent]:
+    out = []
+    body_end = ctx.src.body_end
+    for i, s in enumerate(ctx.doc.sents):
+        text = s.text
+        if not text.strip():
+            continue
+        start, end = s.start_char, s.end_char
+        out.append(Sent(start, end, text, start < body_end, i))
+    for i, s in enumerate(out):
+        s.index = i
+    return out
+
+
+def _ruler_entities(ctx: Context) -> list[Ent]:
+    ents = []
+    for e in ctx.doc.ents:
+        key = e.ent_id_
+        if key:
+            ents.append(Ent(e.start_char, e.end_char, key, e.label_.lower(), e.text))
+    return ents
+
+
+def _model_candidates(ctx: Context) -> list[Ent]:
+    """Entities a statistical NER found that no catalogue pattern covers, typed by rules."""
+    out = []
+    for e in ctx.doc.ents:
+        if e.ent_id_:
+            continue
+        kind = MODEL_LABELS.get(e.label_)
+        if kind is None:
+            continue
+        text = e.text.strip()
+        if not text or not text[0].isupper():
+            continue
+        known = lookup_surface(ctx.catalogue, text)
+        if known is not None:
+            out.append(Ent(e.start_char, e.end_char, known.key, known.kind, text))
+            continue
+        if kind == "person":
+            key = _person_key(text)
+            if not key:
+                continue
+            ent = ctx.discovered.get(key) or Entity(
+                key=key, kind="person", label_nl=text, label_en=text, discovered=True,
+                evidence=ctx.evidence(e.sent.start_char, e.sent.end_char))
+            ctx.discovered.setdefault(key, ent)
+            out.append(Ent(e.start_char, e.end_char, key, "person", text))
+        elif kind == "organisation":
+            key = upper_key(text) if not text.isupper() else re.sub(r"[^A-Z0-9]+", "-", text).strip("-")
+            if not key:
+                continue
+            ent = ctx.discovered.get(key) or Entity(
+                key=key, kind="organisation", label_nl=text, label_en=text, discovered=True,
+                evidence=ctx.evidence(e.sent.start_char, e.sent.end_char))
+            ctx.discovered.setdefault(key, ent)
+            out.append(Ent(e.start_char, e.end_char, key, "organisation", text))
+        # places the catalogue does not know are left to the meeting rules
+    return out
+
+
+def _person_key(name: str) -> str:
+    """Family name key: last capitalised word with the particles before it ("Van Haga" -> van-haga)."""
+    cfg = extraction_config()
+    particles = {p.lower() for p in cfg["persons"]["particles"]}
+    words = [w for w in re.split(r"\s+", name.strip()) if w and not re.fullmatch(r"(?:[A-Z]\.)+", w)]
+    if not words:
+        return ""
+    i = len(words) - 1
+    while i > 0 and words[i - 1].lower() in particles:
+        i -= 1
+    return slug(" ".join(words[i:]))
+
+
+# --------------------------------------------------------------------------- discovery
+
+def _acronym_matches(acr: str, long: str) -> bool:
+    """Schwartz & Hearst (2003): every acronym letter found right-to-left in the long form,
+    the first one at the start of a word."""
+    a = [c.lower() for c in acr if c.isalnum()]
+    lf = long.lower()
+    if len(a) < 2:
+        return False
+    li = len(lf) - 1
+    for ai in range(len(a) - 1, -1, -1):
+        c = a[ai]
+        while li >= 0 and (lf[li] != c or (ai == 0 and li > 0 and lf[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return False
+        li -= 1
+    return True
+
+
+_ACR = r"[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*"
+_LONG_WORD = r"[A-Za-zÀ-ÿ][\w’'-]*"
+_DEF_LONG_FIRST = re.compile(
+    rf"(?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\s*\((?P<acr>{_ACR})(?:[’']s)?\)")
+_DEF_ACR_FIRST = re.compile(rf"\b(?P<acr>{_ACR})\s*\((?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\)")
+
+
+def _trim_long(acr: str, long: str) -> str | None:
+    """Shortest tail of ``long`` that still matches ``acr``, starting at a capitalised word."""
+    words = long.split()
+    for i in range(len(words) - 1, -1, -1):
+        cand = " ".join(words[i:])
+        if words[i][:1].isupper() and _acronym_matches(acr, cand):
+            # extend over leading capitalised words that the acronym's first letter may cover
+            return cand
+    return None
+
+
+def _discover_acronyms(ctx: Context) -> None:
+    cfg = ctx.cfg["acronyms"]
+    ignore = set(cfg["ignore"])
+    org_words = {w.lower() for w in cfg["organisation_words"]}
+    for sent in ctx.sents:
+        for rx, order in ((_DEF_LONG_FIRST, "long"), (_DEF_ACR_FIRST, "acr")):
+            for m in rx.finditer(sent.text):
+                acr = m.group("acr")
+                if acr in ignore or ctx.catalogue.get(acr) is not None or acr in ctx.discovered:
+                    continue
+                if not any(c.isupper() for c in acr[1:]) and len(acr) > 4:
+                    continue  # a capitalised word, not an acronym
+                long = _trim_long(acr, m.group("long")) if order == "long" else (
+                    m.group("long") if _acronym_matches(acr, m.group("long")) else None)
+                if not long:
+                    continue
+                known = lookup_surface(ctx.catalogue, long)
+                if known is not None:
+                    continue
+                kind = "organisation" if org_words & {w.lower() for w in long.split()} else "initiative"
+                key = acr.upper()
+                ev = ctx.evidence(sent.start, sent.end)
+                ctx.discovered[key] = Entity(key=key, kind=kind, label_nl=long, label_en=long,
+                                             aliases=(acr,), discovered=True, evidence=ev)
+    # every later use of a discovered acronym or long form is a mention
+    for key, ent in ctx.discovered.items():
+        if ent.kind not in ("initiative", "organisation") or ent.evidence is None:
+            continue
+        forms = sorted({ent.label_nl, *ent.aliases}, key=len, reverse=True)
+        rx = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])")
+        for sent in ctx.sents:
+            for m in rx.finditer(sent.text):
+                s, e = sent.start + m.start(), sent.start + m.end()
+                if not any(x.start <= s < x.end for x in ctx.ents):
+                    ctx.ents.append(Ent(s, e, key, ent.kind, m.group(0)))
+
+
+def _title_regex(ctx: Context) -> re.Pattern:
+    cfg = ctx.cfg["persons"]
+    titles = set(cfg["titles"])
+    for ent in ctx.catalogue.by_kind("role"):
+        for form in (ent.label_nl, ent.label_en, *ent.aliases):
+            if form and len(form) > 1:
+                titles.add(form)
+    alts = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    parts = "|".join(re.escape(p) for p in cfg["particles"])
+    name_word = r"[A-ZÀ-Ý][a-zà-ÿ’'-]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?"
+    name = rf"(?:(?i:{parts})\s+){{0,3}}{name_word}"
+    return re.compile(rf"(?<![\w])(?P<title>(?i:{alts}))\s+(?P<name>{name})(?![\w])")
+
+
+def _discover_persons(ctx: Context) -> None:
+    cfg = ctx.cfg["persons"]
+    not_names = set(cfg["not_names"])
+    rx = _title_regex(ctx)
+    for sent in ctx.sents:
+        for m in rx.finditer(sent.text):
+            name = m.group("name")
+            words = [w for w in name.split() if w[:1].isupper()]
+            if not words or any(w in not_names for w in words):
+                continue
+            s, e = sent.start + m.start("name"), sent.start + m.end("name")
+            if any(x.start <= s < x.end and x.kind != "person" for x in ctx.ents):
+                continue  # the "name" is a known country, organisation, ...
+            known = next((x for x in ctx.ents if x.start <= s < x.end and x.kind == "person"), None)
+            if known is not None:
+                continue
+            if lookup_surface(ctx.catalogue, name) is not None:
+                continue
+            key = _person_key(name)
+            if not key:
+                continue
+            if key not in ctx.discovered and ctx.catalogue.get(key) is None:
+                role = _role_of(ctx, sent.start + m.start("title"), sent.start + m.end("title"))
+                country = _country_before(ctx, sent, sent.start + m.start("title"))
+                ctx.discovered[key] = Entity(
+                    key=key, kind="person", label_nl=name, label_en=name, aliases=(name,),
+                    role=role, country=country, discovered=True, evidence=ctx.evidence(sent.start, sent.end))
+            ctx.ents.append(Ent(s, e, key, "person", name))
+    # later bare uses of a discovered family name ("Kuleba") are mentions too
+    persons = {k: v for k, v in ctx.discovered.items() if v.kind == "person"}
+    for key, ent in persons.items():
+        rx2 = re.compile(r"(?<![\w-])" + re.escape(ent.label_nl) + r"(?![\w])")
+        for sent in ctx.sents:
+            for m in rx2.finditer(sent.text):
+                s, e = sent.start + m.start(), sent.start + m.end()
+                if not any(x.start <= s < x.end for x in ctx.ents):
+                    ctx.ents.append(Ent(s, e, key, "person", m.group(0)))
+
+
+def _role_of(ctx: Context, start: int, end: int) -> str | None:
+    for x in ctx.ents:
+        if x.kind == "role" and x.start < end and x.end > start:
+            return x.key
+    return None
+
+
+def _country_before(ctx: Context, sent: Sent, pos: int) -> str | None:
+    """A country named (usually as an adjective) just before a title: "de Oekraïense Minister"."""
+    best = None
+    for x in ctx.ents:
+        if x.kind == "country" and sent.start <= x.end <= pos and pos - x.end <= 3:
+            best = x.key
+    return best
+
+
+def _infer_groups(ctx: Context) -> None:
+    """A group is mentioned where all its members are named in one sentence."""
+    groups = [g for g in ctx.catalogue.by_kind("group") if 1 < len(g.members) <= 12]
+    if not groups:
+        return
+    by_sent: dict[int, set[str]] = {}
+    for sent in ctx.sents:
+        keys = {x.key for x in ctx.ents if x.kind == "country" and sent.start <= x.start < sent.end}
+        if len(keys) < 2:
+            continue
+        for g in groups:
+            if set(g.members) <= keys:
+                ctx.ents.append(Ent(sent.start, sent.start, g.key, "group", "", inferred=True))
+        by_sent[sent.index] = keys
+
+
+# --------------------------------------------------------------------------- letter metadata
+
+def _letter_kind(ctx: Context) -> tuple[str, Evidence | None]:
+    rules = _rules(ctx.cfg)
+    window = ctx.src.text[: ctx.cfg["letter_kind"]["window"]]
+    best = None
+    for rx, kind in rules["letter_kind"]:
+        m = rx.search(window)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), m.end(), kind)
+    if best is None:
+        return "other", None
+    sent = next((s for s in ctx.sents if s.start <= best[0] < s.end), None)
+    ev = ctx.sent_evidence(sent) if sent else ctx.evidence(best[0], best[1])
+    return best[2], ev
+
+
+def _letter_date(ctx: Context) -> tuple[dt.date | None, Evidence | None]:
+    rules = _rules(ctx.cfg)
+    window = ctx.src.text[: ctx.cfg["letter_date"]["window"]]
+    for rx in rules["letter_date"]:
+        m = rx.search(window)
+        if m:
+            d = parse_date(m.group("date"))
+            if d:
+                return d, ctx.evidence(m.start(), m.end())
+    return None, None
+
+
+def _title(ctx: Context) -> str:
+    for p in ctx.src.paragraphs:
+        text = re.sub(r"\s+", " ", ctx.src.text[p.start:p.end]).strip()
+        if text:
+            return text[:300]
+    return ctx.src.doc_id
+
+
+_SIGNATURE = re.compile(
+    r"^\s*(?P<initials>(?:[A-Z][a-z]?\.\s*){1,5})(?P<name>(?:(?i:van|de|der|den|ter|ten|von)\s+){0,3}"
+    r"[A-ZÀ-Ý][\w’'-]+(?:[- ][A-ZÀ-Ý][\w’'-]+)?)\s*$")
+
+
+def _signatories(ctx: Context) -> list[tuple[str, Evidence]]:
+    """Name lines with initials ("K.H. Ollongren"), usually after a role line ending in a comma."""
+    out: list[tuple[str, Evidence]] = []
+    paras = ctx.src.paragraphs
+    for i, p in enumerate(paras):
+        text = ctx.src.text[p.start:p.end].strip()
+        m = _SIGNATURE.match(text)
+        if not m:
+            continue
+        name = m.group("name")
+        known = lookup_surface(ctx.catalogue, name) or lookup_surface(ctx.catalogue, text)
+        prev = ctx.src.text[paras[i - 1].start:paras[i - 1].end].strip() if i else ""
+        role = _role_of(ctx, paras[i - 1].start, paras[i - 1].end) if i else None
+        if known is not None and known.kind == "person":
+            key = known.key
+        else:
+            key = _person_key(name)
+            if not key:
+                continue
+            if ctx.catalogue.get(key) is None and key not in ctx.discovered:
+                ctx.discovered[key] = Entity(
+                    key=key, kind="person", label_nl=f"{m.group('initials').strip()} {name}",
+                    label_en=f"{m.group('initials').strip()} {name}", aliases=(name,), role=role,
+                    country=ctx.cfg["government"], discovered=True,
+                    evidence=ctx.evidence(p.start, p.end))
+        start = paras[i - 1].start if prev.endswith(",") else p.start
+        ev = ctx.evidence(start, p.end)
+        if key not in {k for k, _ in out}:
+            out.append((key, ev))
+        if not any(x.start <= p.start + m.start("name") < x.end for x in ctx.ents):
+            ctx.ents.append(Ent(p.start + m.start("name"), p.start + m.end("name"), key, "person", name))
+    return out
+
+
+# --------------------------------------------------------------------------- citations
+
+_KST = re.compile(
+    r"Kamerstuk(?:ken)?\s+(?P<dossiers>\d{2}\s?\d{3}(?:-[A-Z]{1,3})?(?:(?:\s*,\s*|\s+en\s+)\d{2}\s?\d{3}(?:-[A-Z]{1,3})?)*)"
+    r"\s*,?\s*nr\.?\s*(?P<nr>\d+)")
+_HAND = re.compile(r"Handelingen\s+(?P<kamer>II|I)\s+(?P<y1>\d{4})\s*[/-]\s*(?P<y2>\d{2,4})\s*,?\s*nr\.?\s*(?P<nr>\d+)")
+_MOTION = re.compile(r"\bmotie(?:\s+van\s+(?:het\s+lid|de\s+leden))?\s+(?P<name>(?:(?i:van|de|der|den|ter|ten)\s+){0,3}[A-ZÀ-Ý][\w’'-]+)")
+
+
+def _citations(ctx: Context) -> tuple[list[Citation], list[Ent]]:
+    out: list[Citation] = []
+    text = ctx.src.text
+    for sent in ctx.sents:
+        for m in _KST.finditer(sent.text):
+            dossiers = tuple(re.sub(r"\s", "", d) for d in re.split(r"\s*,\s*|\s+en\s+", m.group("dossiers")))
+            nr = m.group("nr")
+            ident = f"kst-{dossiers[0].lower()}-{nr}"
+            out.append(Citation("kamerstuk", ident, dossiers, nr, ctx.sent_evidence(sent)))
+        for m in _HAND.finditer(sent.text):
+            y1, y2 = m.group("y1"), m.group("y2")
+            y2full = y2 if len(y2) == 4 else y1[:2] + y2
+            kamer = "tk" if m.group("kamer") == "II" else "ek"
+            ident = f"h-{kamer}-{y1}{y2full}-{m.group('nr')}"
+            out.append(Citation("handelingen", ident, (), m.group("nr"), ctx.sent_evidence(sent),
+                                year=f"{y1}/{y2}"))
+    # motions: "motie Van Haga" + footnote marker -> the footnote's citation
+    marker_pos = {pos: marker for marker, pos in getattr(ctx.src, "markers", [])}
+    foot_cites = {}
+    for fn in getattr(ctx.src, "footnotes", []):
+        for c in out:
+            os_, oe = ctx.src.original_span(fn.start, fn.end)
+            if os_ <= c.evidence.start < oe or (c.evidence.start <= os_ < c.evidence.end):
+                foot_cites.setdefault(fn.marker, c)
+    motion_ents: list[Ent] = []
+    for sent in ctx.sents:
+        if not sent.body:
+            continue
+        for m in _MOTION.finditer(sent.text):
+            name = m.group("name")
+            if name in ctx.cfg["persons"]["not_names"]:
+                continue
+            known = lookup_surface(ctx.catalogue, name)
+            key = known.key if known is not None and known.kind == "person" else _person_key(name)
+            if not key:
+                continue
+            if known is None and ctx.catalogue.get(key) is None and key not in ctx.discovered:
+                ctx.discovered[key] = Entity(key=key, kind="person", label_nl=name, label_en=name,
+                                             aliases=(name,), role="tk-member", discovered=True,
+                                             evidence=ctx.sent_evidence(sent))
+            s, e = sent.start + m.start("name"), sent.start + m.end("name")
+            if not any(x.start <= s < x.end for x in ctx.ents):
+                motion_ents.append(Ent(s, e, key, "person", name))
+            end = e
+            marker = next((marker_pos[p] for p in range(end, end + 3) if p in marker_pos), None)
+            cite = foot_cites.get(marker) if marker else None
+            ident = cite.identifier if cite else f"motion-{key}"
+            out.append(Citation("motie", ident, cite.dossiers if cite else (), cite.number if cite else "",
+                                ctx.sent_evidence(sent), motion_submitter=key))
+    return out, motion_ents
+
+
+# --------------------------------------------------------------------------- meetings
+
+def _reference_date(ctx: Context, letter_date: dt.date | None) -> dt.date | None:
+    if letter_date:
+        return letter_date
+    for sent in ctx.sents[:40]:
+        for d in find_dates(sent.text):
+            if d.first is not None and d.explicit_year:
+                return d.first
+    return None
+
+
+def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
+    rules = _rules(ctx.cfg)
+    mcfg = ctx.cfg["meetings"]
+    strong = set(mcfg["strong_kinds"])
+    refs: list[_MeetingRef] = []
+    cities = [x for x in ctx.ents if x.kind == "city"]
+    for sent in ctx.sents:
+        if not sent.body:
+            continue
+        dates = find_dates(sent.text, ref)
+        if not dates:
+            continue
+        has_nato = bool(rules["nato"].search(sent.text))
+        cues = []
+        for rx, kind, needs_nato in rules["kinds"]:
+            for m in rx.finditer(sent.text):
+                k = kind if (not needs_nato or has_nato) else "other"
+                cues.append((m.start(), m.end(), k, kind != "other" and k != "other"))
+        if not cues:
+            continue
+        def dist_to(c, d):
+            if c[1] <= d.start:
+                return d.start - c[1]
+            if c[0] >= d.end:
+                return c[0] - d.end + 1  # prefer cues before the date on ties
+            return 0
+
+        # a cue belongs to the date nearest to it
+        owner = {c: min(dates, key=lambda d: dist_to(c, d)) for c in cues}
+        for d in dates:
+            def dist(c):
+                if c[1] <= d.start:
+                    return d.start - c[1]
+                if c[0] >= d.end:
+                    return c[0] - d.end + 1  # prefer cues before the date on ties
+                return 0
+            window = mcfg["cue_window"] if d.has_day else mcfg["year_only_window"]
+            near = [c for c in cues if dist(c) <= window and owner[c] is d]
+            if not d.has_day:
+                near = [c for c in near if c[2] in strong]
+            if not near:
+                continue
+            # the most specific cue wins among those about as near as the nearest
+            near.sort(key=lambda c: (dist(c), not c[3]))
+            best = near[0]
+            specific = [c for c in near if c[3] and dist(c) <= dist(best) + 60]
+            if not best[3] and specific:
+                best = specific[0]
+            # do not let one date take a cue that clearly belongs to another date in between
+            lo, hi = min(best[0], d.start), max(best[1], d.end)
+            city = _nearest_city(ctx, sent, cities, lo, hi, mcfg["city_window"], dates, d)
+            informal = any(
+                m.start() <= best[1] + 5 and m.end() >= best[0] - 40
+                for m in rules["informal"].finditer(sent.text))
+            refs.append(_MeetingRef(best[2], d.first, d.last, d.year, city, informal, sent,
+                                    sent.start + d.start, best[3]))
+    return refs
+
+
+def _nearest_city(ctx: Context, sent: Sent, cities: list[Ent], lo: int, hi: int, window: int,
+                  dates: list[DateExpr], d: DateExpr) -> str | None:
+    rules = _rules(ctx.cfg)
+    best = None
+    others = [x for x in dates if x is not d]
+    for c in cities:
+        if not (sent.start <= c.start < sent.end):
+            continue
+        cs, ce = c.start - sent.start, c.end - sent.start
+        if any(min(cs, lo) < o.start < max(ce, hi) for o in others):
+            continue  # another date stands between: that city is that date's
+        dist = 0 if lo <= cs < hi else min(abs(cs - hi), abs(lo - ce))
+        if dist <= window and (best is None or dist < best[0]):
+            best = (dist, c.key)
+    if best:
+        return best[1]
+    for m in rules["place"].finditer(sent.text):
+        place = m.group("place")
+        if m.start("place") < lo - window or m.start("place") > hi + window:
+            continue
+        known = lookup_surface(ctx.catalogue, place)
+        if known is not None:
+            if known.kind == "city":
+                return known.key
+            continue
+        return slug(place)
+    return None
+
+
+def _cluster_meetings(ctx: Context, refs: list[_MeetingRef]) -> tuple[list[Meeting], dict[int, int]]:
+    """Merge references to the same meeting; sessions inside a meeting's days belong to it."""
+    clusters: list[dict] = []
+    ref_cluster: dict[int, int] = {}
+    dated = sorted((r for r in refs if r.first), key=lambda r: (-(r.last - r.first).days, r.pos))
+    for r in dated:
+        home = None
+        for ci, c in enumerate(clusters):
+            inside = c["first"] <= r.first and r.last <= c["last"]
+            compatible = r.kind == c["kind"] or r.kind == "other" or c["kind"] == "other"
+            if inside and compatible:
+                home = ci
+                break
+        if home is None:
+            clusters.append({"kind": r.kind, "first": r.first, "last": r.last, "year": r.year,
+                             "city": r.city, "informal": r.informal, "refs": [r],
+                             "pos": r.pos, "specific": r.specific})
+            ref_cluster[id(r)] = len(clusters) - 1
+            continue
+        c = clusters[home]
+        same_days = (c["first"], c["last"]) == (r.first, r.last)
+        if c["kind"] == "other" and r.kind != "other":
+            c["kind"] = r.kind
+        if c["city"] is None and r.city and same_days:
+            c["city"] = r.city
+        if same_days and r.informal:
+            c["informal"] = True
+        c["refs"].append(r)
+        c["pos"] = min(c["pos"], r.pos)
+        ref_cluster[id(r)] = home
+    for r in sorted((r for r in refs if not r.first), key=lambda r: r.pos):
+        home = None
+        for ci, c in enumerate(clusters):
+            if c["year"] == r.year and (c["kind"] == r.kind) and (
+                    r.city is None or c["city"] is None or c["city"] == r.city):
+                home = ci
+                break
+        if home is None:
+            clusters.append({"kind": r.kind, "first": None, "last": None, "year": r.year, "city": r.city,
+                             "informal": r.informal, "refs": [r], "pos": r.pos, "specific": r.specific})
+            ref_cluster[id(r)] = len(clusters) - 1
+        else:
+            c = clusters[home]
+            if c["city"] is None and r.city:
+                c["city"] = r.city
+            c["refs"].append(r)
+            ref_cluster[id(r)] = home
+    meetings = []
+    for c in clusters:
+        first_ref = min(c["refs"], key=lambda r: r.pos)
+        meetings.append(Meeting(kind=c["kind"], start=c["first"], end=c["last"], year=c["year"],
+                                city=c["city"], informal=c["informal"], primary=False,
+                                evidence=ctx.sent_evidence(first_ref.sent)))
+    return meetings, ref_cluster
+
+
+def _choose_primary(meetings: list[Meeting], refs: list[_MeetingRef], ref_cluster: dict[int, int]) -> None:
+    """The letter is about the first dated NATO meeting it names (title or opening sentence)."""
+    order = sorted(refs, key=lambda r: r.pos)
+    for preferred in (("fmm", "dmm", "summit"), ("fmm", "dmm", "summit", "other", "eu-council")):
+        for r in order:
+            m = meetings[ref_cluster[id(r)]]
+            if m.start is not None and m.kind in preferred:
+                m.primary = True
+                return
+
+
+def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef],
+                  meetings: list[Meeting], ref_cluster: dict[int, int]) -> list[Participation]:
+    if primary is None:
+        return []
+    rules = _rules(ctx.cfg)
+    excluded = {ctx.cfg["government"], *ctx.cfg["holder_only"], *ctx.cfg["host_organisations"]}
+    other_sents = {r.sent.index for r in refs if meetings[ref_cluster[id(r)]] is not primary}
+    out: dict[str, Participation] = {}
+    for sent in ctx.sents:
+        if not sent.body or sent.index in other_sents:
+            continue
+        spans = []
+        for rx in rules["part_cues"]:
+            for m in rx.finditer(sent.text):
+                cue = m.group(0)
+                if any(a.search(cue) for a in rules["scope_after"]):
+                    stop = rules["scope_stop"].search(sent.text, m.end())
+                    spans.append((m.end(), stop.start() if stop else len(sent.text)))
+                else:
+                    spans.append((0, len(sent.text)))
+        if not spans:
+            continue
+        for x in ctx.ents:
+            if x.inferred or x.kind not in PARTICIPANT_KINDS or x.key in excluded:
+                continue
+            rel = x.start - sent.start
+            if not (sent.start <= x.start < sent.end):
+                continue
+            if any(a <= rel < b for a, b in spans) and x.key not in out:
+                out[x.key] = Participation(primary.key, x.key, x.kind, ctx.sent_evidence(sent))
+    return list(out.values())
+
+
+# --------------------------------------------------------------------------- main entry
+
+def analyse(src: "SourceDocument", doc: Doc, catalogue: "Catalogue") -> Context:
+    ctx = Context(src=src, doc=doc, catalogue=catalogue, cfg=extraction_config())
+    ctx.sents = _sentences(ctx)
+    ctx.ents = _ruler_entities(ctx)
+    ctx.ents.extend(_model_candidates(ctx))
+    return ctx
+
+
+def extract_letter(src: "SourceDocument", doc: Doc, catalogue: "Catalogue", *,
+                   stances: bool = True) -> Letter:
+    ctx = analyse(src, doc, catalogue)
+    kind, kind_ev = _letter_kind(ctx)
+    letter_date, date_ev = _letter_date(ctx)
+    signatories = _signatories(ctx)
+    _discover_acronyms(ctx)
+    _discover_persons(ctx)
+    citations, motion_ents = _citations(ctx)
+    ctx.ents.extend(motion_ents)
+    _infer_groups(ctx)
+    ctx.ents.sort(key=lambda x: (x.start, x.end, x.key))
+
+    ref = _reference_date(ctx, letter_date)
+    refs = _meeting_refs(ctx, ref)
+    meetings, ref_cluster = _cluster_meetings(ctx, refs)
+    _choose_primary(meetings, refs, ref_cluster)
+    primary = next((m for m in meetings if m.primary), None)
+    participations = _participants(ctx, primary, refs, meetings, ref_cluster)
+
+    holder_only = set(ctx.cfg["holder_only"])
+    mentions: dict[tuple[str, int, int], Mention] = {}
+    for x in ctx.ents:
+        if x.key in holder_only:
+            continue
+        sent = next((s for s in ctx.sents if s.start <= x.start < s.end or (x.inferred and s.start == x.start)), None)
+        if sent is None:
+            continue
+        ev = ctx.sent_evidence(sent)
+        mentions.setdefault((x.key, ev.start, ev.end), Mention(x.key, x.kind, ev))
+
+    letter = Letter(
+        doc=src.doc_id,
+        source=str(src.path),
+        sha256=src.sha256,
+        kind=kind,
+        date=letter_date,
+        title=_title(ctx),
+        signatories=[k for k, _ in signatories],
+        signatory_evidence=[e for _, e in signatories],
+        meetings=meetings,
+        mentions=sorted(mentions.values(), key=lambda m: (m.evidence.start, m.key)),
+        participations=sorted(participations, key=lambda p: p.participant),
+        citations=citations,
+        entities=sorted(ctx.discovered.values(), key=lambda e: e.key),
+        kind_evidence=kind_ev,
+        date_evidence=date_ev,
+    )
+    if stances:
+        try:
+            from .stances import extract_stances
+        except ImportError:  # the positions layer is optional
+            extract_stances = None
+        if extract_stances is not None:
+            letter.stances = extract_stances(ctx, letter)
+    return letter
+
+
+def iter_entities(letter: Letter) -> Iterable[str]:
+    return (m.key for m in letter.mentions)
