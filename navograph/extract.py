@@ -100,6 +100,7 @@ class _MeetingRef:
     sent: Sent
     pos: int  # position in the normalised text (for ordering)
     specific: bool  # kind came from a specific cue (not just "bijeenkomst")
+    explicit_year: bool = True  # the text gives the year ("14 mei 2022"), not "op 5 april"
 
 
 @dataclass
@@ -147,7 +148,8 @@ def _compiled(cfg_id: int):
         "informal": re.compile(m["informal_pattern"], re.I),
         "place": re.compile(m["place_pattern"]),
         "part_cues": [re.compile(c, re.I) for c in p["cues"]],
-        "scope_after": [re.compile(c + r"\s*$", re.I) for c in p["scope_after"]],
+        "scope_after": [re.compile(r"^\s*" + c + r"|" + c + r"\s*$", re.I) for c in p["scope_after"]],
+        "part_exclude": [re.compile(c, re.I) for c in p.get("exclude", [])],
         "scope_stop": re.compile("|".join(p["scope_stop"]), re.I),
         "letter_kind": [(re.compile(c["pattern"], re.I), c["kind"]) for c in cfg["letter_kind"]["cues"]],
         "letter_date": [re.compile(x, re.M) for x in cfg["letter_date"]["patterns"]],
@@ -176,10 +178,16 @@ def _sentences(ctx: Context) -> list[Sent]:
 
 def _ruler_entities(ctx: Context) -> list[Ent]:
     ents = []
-    for e in ctx.doc.ents:
+    prefixes = set(ctx.cfg.get("geo_prefixes", []))
+    doc = ctx.doc
+    for e in doc.ents:
         key = e.ent_id_
-        if key:
-            ents.append(Ent(e.start_char, e.end_char, key, e.label_.lower(), e.text))
+        if not key:
+            continue
+        i = e.start
+        if i >= 2 and doc[i - 1].text in "-‐‑" and not doc[i - 2].whitespace_ and doc[i - 2].text in prefixes:
+            continue  # "Noord-Amerika" is not America
+        ents.append(Ent(e.start_char, e.end_char, key, e.label_.lower(), e.text))
     return ents
 
 
@@ -334,8 +342,8 @@ def _discover_persons(ctx: Context) -> None:
             if not words or any(w in not_names for w in words):
                 continue
             s, e = sent.start + m.start("name"), sent.start + m.end("name")
-            if any(x.start <= s < x.end and x.kind != "person" for x in ctx.ents):
-                continue  # the "name" is a known country, organisation, ...
+            if any(x.start < e and x.end > s and x.kind != "person" for x in ctx.ents):
+                continue  # the "name" is (or contains) a known country, organisation, ...
             known = next((x for x in ctx.ents if x.start <= s < x.end and x.kind == "person"), None)
             if known is not None:
                 continue
@@ -533,6 +541,42 @@ def _citations(ctx: Context) -> tuple[list[Citation], list[Ent]]:
 
 # --------------------------------------------------------------------------- meetings
 
+@functools.lru_cache(maxsize=4)
+def _known_meetings_cached(path: str, mtime: float) -> tuple[tuple[str, dt.date, dt.date, str], ...]:
+    import pyoxigraph as ox
+
+    from . import vocab as V
+
+    props: dict[str, dict[str, str]] = {}
+    with open(path, "rb") as fh:
+        for t in ox.parse(fh, format=ox.RdfFormat.TURTLE):
+            props.setdefault(t.subject.value, {})[t.predicate.value] = t.object.value
+    out = []
+    for p in props.values():
+        try:
+            kind = p[V.NG + "meetingKind"]
+            first = dt.date.fromisoformat(p[V.SCHEMA + "startDate"])
+            last = dt.date.fromisoformat(p[V.SCHEMA + "endDate"])
+            city = p[V.SCHEMA + "location"].rsplit("/", 1)[-1]
+        except (KeyError, ValueError):
+            continue
+        out.append((kind, first, last, city))
+    return tuple(sorted(out))
+
+
+def known_meetings() -> tuple[tuple[str, dt.date, dt.date, str], ...]:
+    """(kind, start, end, city) of the meetings in ``ontology/meetings.ttl``."""
+    from . import ontology_dir
+
+    p = ontology_dir() / "meetings.ttl"
+    return _known_meetings_cached(str(p), p.stat().st_mtime) if p.exists() else ()
+
+
+def _known(kind: str | None, city: str | None, year: int) -> tuple[str, dt.date, dt.date, str] | None:
+    hits = [m for m in known_meetings() if m[3] == city and m[1].year == year and (kind is None or m[0] == kind)]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _reference_date(ctx: Context, letter_date: dt.date | None) -> dt.date | None:
     if letter_date:
         return letter_date
@@ -561,8 +605,6 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
             for m in rx.finditer(sent.text):
                 k = kind if (not needs_nato or has_nato) else "other"
                 cues.append((m.start(), m.end(), k, kind != "other" and k != "other"))
-        if not cues:
-            continue
         def dist_to(c, d):
             if c[1] <= d.start:
                 return d.start - c[1]
@@ -584,6 +626,13 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
             if not d.has_day:
                 near = [c for c in near if c[2] in strong]
             if not near:
+                if not d.has_day and d.month is None:
+                    # "de in 2014 in Wales gemaakte afspraken": a known meeting's place and year
+                    city = _nearest_city(ctx, sent, cities, d.start, d.end, mcfg["year_only_window"], dates, d)
+                    hit = _known(None, city, d.year) if city else None
+                    if hit:
+                        refs.append(_MeetingRef(hit[0], hit[1], hit[2], d.year, city, False, sent,
+                                                sent.start + d.start, True, True))
                 continue
             # the most specific cue wins among those about as near as the nearest
             near.sort(key=lambda c: (dist(c), not c[3]))
@@ -597,8 +646,13 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
             informal = any(
                 m.start() <= best[1] + 5 and m.end() >= best[0] - 40
                 for m in rules["informal"].finditer(sent.text))
-            refs.append(_MeetingRef(best[2], d.first, d.last, d.year, city, informal, sent,
-                                    sent.start + d.start, best[3]))
+            first, last, explicit = d.first, d.last, d.explicit_year
+            if first is None and city:
+                hit = _known(best[2], city, d.year)  # a known meeting gives a bare year its dates
+                if hit:
+                    first, last, explicit = hit[1], hit[2], True
+            refs.append(_MeetingRef(best[2], first, last, d.year, city, informal, sent,
+                                    sent.start + d.start, best[3], explicit))
     return refs
 
 
@@ -640,7 +694,9 @@ def _cluster_meetings(ctx: Context, refs: list[_MeetingRef]) -> tuple[list[Meeti
         home = None
         for ci, c in enumerate(clusters):
             inside = c["first"] <= r.first and r.last <= c["last"]
-            compatible = r.kind == c["kind"] or r.kind == "other" or c["kind"] == "other"
+            # a day named without its year inside a meeting's days is one of its sessions
+            session = inside and not r.explicit_year and (c["first"], c["last"]) != (r.first, r.last)
+            compatible = session or r.kind == c["kind"] or r.kind == "other" or c["kind"] == "other"
             if inside and compatible:
                 home = ci
                 break
@@ -709,13 +765,15 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
     for sent in ctx.sents:
         if not sent.body or sent.index in other_sents:
             continue
+        if any(rx.search(sent.text) for rx in rules["part_exclude"]):
+            continue
         spans = []
         for rx in rules["part_cues"]:
             for m in rx.finditer(sent.text):
                 cue = m.group(0)
                 if any(a.search(cue) for a in rules["scope_after"]):
                     stop = rules["scope_stop"].search(sent.text, m.end())
-                    spans.append((m.end(), stop.start() if stop else len(sent.text)))
+                    spans.append((m.start(), stop.start() if stop else len(sent.text)))
                 else:
                     spans.append((0, len(sent.text)))
         if not spans:

@@ -276,7 +276,7 @@ def catalogue_quads(catalogue: "Catalogue | None" = None, folder: Path | None = 
     """The catalogue and the topic scheme, in the catalogue graph."""
     folder = folder or ontology_dir()
     out: list[Quad] = []
-    for name in ("catalogue.ttl", "topics.ttl"):
+    for name in ("catalogue.ttl", "topics.ttl", "meetings.ttl"):
         p = folder / name
         if p.exists():
             out.extend(_parse_into_graph(p, V.CATALOGUE_GRAPH))
