@@ -367,3 +367,61 @@ def render_report(report: Report, *, details: bool = True, console=None) -> None
         console.print(f"\ngold files with no letter: {', '.join(report.unmatched_gold)}")
     if report.letters_without_gold:
         console.print(f"letters with no gold: {', '.join(report.letters_without_gold)}")
+
+
+# --------------------------------------------------------------------------- gold as a graph
+
+def gold_letter(gold: dict, catalogue, original: str = "") -> "Letter":
+    """The facts of a gold file as a :class:`~navograph.model.Letter`, so that gold can be put
+    in a store like any extracted letter (used to prove the evaluator strict: gold against
+    itself scores 1.0). Evidence points at the gold's quoted fragment in ``original`` when found."""
+    from .model import Evidence, Letter, Meeting, Mention, Participation, Stance
+    from .vocab import KIND_PATH
+
+    doc = str(gold["doc"])
+
+    def ev(quote: str = "") -> Evidence:
+        i = original.find(quote) if quote else -1
+        if i < 0:
+            return Evidence(doc, 0, 0, "")
+        return Evidence(doc, i, i + len(quote), quote)
+
+    meetings = []
+    for g in gold.get("meetings") or []:
+        start = _d(g.get("start"))
+        end = _d(g.get("end")) or start
+        year = start.year if start else int(g["year"])
+        meetings.append(Meeting(g["kind"], start, end, year, g.get("city"), bool(g.get("informal")),
+                                bool(g.get("primary")), ev()))
+    primary = next((m for m in meetings if m.primary), None)
+
+    def kind_of(key: str, default: str) -> str:
+        ent = catalogue.get(key)
+        return ent.kind if ent is not None and ent.kind in KIND_PATH else default
+
+    cat_kind = {v: k for k, v in MENTION_CATEGORY.items()}
+    mentions = [Mention(key, cat_kind[cat], ev()) for cat, keys in (gold.get("mentions") or {}).items()
+                for key in keys or []]
+    parts = [Participation(primary.key, key, kind_of(key, "person" if key.islower() else "country"), ev())
+             for key in gold.get("participants") or []] if primary else []
+    stances = [Stance(s["holder"], s["target"], s["polarity"], "stated", ev(s.get("evidence", "")),
+                      meeting=primary.key if primary else None)
+               for s in gold.get("stances") or []]
+    # keys the catalogue does not know become entities of this letter, as discovered ones do
+    from .model import Entity
+
+    topics = getattr(catalogue, "topics", {})
+    unknown: dict[str, Entity] = {}
+    wanted = [(m.key, m.kind) for m in mentions] + [(p.participant, p.kind) for p in parts]
+    wanted += [(s.holder, "group" if s.holder.isupper() else "role") for s in stances]
+    wanted += [(s.target, "initiative" if s.target.isupper() else "topic") for s in stances]
+    wanted += [(k, "person") for k in gold.get("signatories") or []]
+    for key, kind in wanted:
+        if catalogue.get(key) is None and key not in topics and key not in unknown:
+            unknown[key] = Entity(key=key, kind=kind, label_nl=key, label_en=key, discovered=True)
+    return Letter(doc=doc, source=f"{doc}.txt", sha256="0" * 64, kind=gold.get("kind", "other"),
+                  date=_d(gold.get("letter_date")), title=doc,
+                  signatories=list(gold.get("signatories") or []),
+                  signatory_evidence=[ev() for _ in gold.get("signatories") or []],
+                  meetings=meetings, mentions=mentions, participations=parts, stances=stances,
+                  entities=sorted(unknown.values(), key=lambda e: e.key))
