@@ -338,7 +338,8 @@ def _discover_persons(ctx: Context) -> None:
     for sent in ctx.sents:
         for m in rx.finditer(sent.text):
             name = m.group("name")
-            words = [w for w in name.split() if w[:1].isupper()]
+            particles = {p.lower() for p in cfg["particles"]}
+            words = [w for w in name.split() if w[:1].isupper() and w.lower() not in particles]
             if not words or any(w in not_names for w in words):
                 continue
             s, e = sent.start + m.start("name"), sent.start + m.end("name")
@@ -481,7 +482,7 @@ def _signatories(ctx: Context) -> list[tuple[str, Evidence]]:
 # --------------------------------------------------------------------------- citations
 
 _KST = re.compile(
-    r"Kamerstuk(?:ken)?\s+(?P<dossiers>\d{2}\s?\d{3}(?:-[A-Z]{1,3})?(?:(?:\s*,\s*|\s+en\s+)\d{2}\s?\d{3}(?:-[A-Z]{1,3})?)*)"
+    r"Kamerstuk(?:ken)?\s+(?P<dossiers>\d{2}\s?\d{3}(?:-[A-Z0-9]{1,3})?(?:(?:\s*,\s*|\s+en\s+)\d{2}\s?\d{3}(?:-[A-Z0-9]{1,3})?)*)"
     r"\s*,?\s*nr\.?\s*(?P<nr>\d+)")
 _HAND = re.compile(r"Handelingen\s+(?P<kamer>II|I)\s+(?P<y1>\d{4})\s*[/-]\s*(?P<y2>\d{2,4})\s*,?\s*nr\.?\s*(?P<nr>\d+)")
 _MOTION = re.compile(r"\bmotie(?:\s+van\s+(?:het\s+lid|de\s+leden))?\s+(?P<name>(?:(?i:van|de|der|den|ter|ten)\s+){0,3}[A-ZÀ-Ý][\w’'-]+)")
