@@ -188,6 +188,12 @@ def _ruler_entities(ctx: Context) -> list[Ent]:
         if i >= 2 and doc[i - 1].text in "-‐‑" and not doc[i - 2].whitespace_ and doc[i - 2].text in prefixes:
             continue  # "Noord-Amerika" is not America
         ents.append(Ent(e.start_char, e.end_char, key, e.label_.lower(), e.text))
+        if e.label_ == "ROLE":
+            # "Hoge Vertegenwoordiger van de EU": the organisation inside a role's name is named too
+            for tok in e:
+                inner = lookup_surface(ctx.catalogue, tok.text) if tok.text[:1].isupper() else None
+                if inner is not None and inner.kind in ("organisation", "country") and inner.key != key:
+                    ents.append(Ent(tok.idx, tok.idx + len(tok.text), inner.key, inner.kind, tok.text))
     return ents
 
 
