@@ -405,7 +405,12 @@ def _infer_groups(ctx: Context) -> None:
             continue
         for g in groups:
             if set(g.members) <= keys:
-                ctx.ents.append(Ent(sent.start, sent.start, g.key, "group", "", inferred=True))
+                names = []
+                for x in ctx.ents:
+                    if x.kind == "country" and x.key in g.members and sent.start <= x.start < sent.end \
+                            and x.text not in names:
+                        names.append(x.text)
+                ctx.ents.append(Ent(sent.start, sent.start, g.key, "group", ", ".join(names), inferred=True))
         by_sent[sent.index] = keys
 
 
@@ -835,7 +840,7 @@ def extract_letter(src: "SourceDocument", doc: Doc, catalogue: "Catalogue", *,
         if sent is None:
             continue
         ev = ctx.sent_evidence(sent)
-        mentions.setdefault((x.key, ev.start, ev.end), Mention(x.key, x.kind, ev))
+        mentions.setdefault((x.key, ev.start, ev.end), Mention(x.key, x.kind, ev, " ".join(x.text.split())))
 
     letter = Letter(
         doc=src.doc_id,

@@ -65,6 +65,7 @@ class Mention:
     key: str
     kind: str
     evidence: Evidence
+    surface: str = ""  # the words as written ("Russische"); for a group inferred from its members, their names
 
 
 @dataclass(slots=True)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 XSD_DATE = NamedNode(V.XSD + "date")
 XSD_GYEAR = NamedNode(V.XSD + "gYear")
 XSD_BOOL = NamedNode(V.XSD + "boolean")
-XSD_NNI = NamedNode(V.XSD + "nonNegativeInteger")
+# offsets are xsd:integer: Oxigraph canonicalises derived integer types to it (see ontology/shapes.ttl)
+XSD_INT = NamedNode(V.XSD + "integer")
 
 RDF_TYPE = NamedNode(V.RDF + "type")
 
@@ -55,7 +56,7 @@ def lit(value) -> Literal:
     if isinstance(value, dt.date):
         return Literal(value.isoformat(), datatype=XSD_DATE)
     if isinstance(value, int):
-        return Literal(str(value), datatype=XSD_NNI)
+        return Literal(str(value), datatype=XSD_INT)
     return Literal(_clean(str(value)))
 
 
@@ -203,6 +204,7 @@ def letter_quads(letter: Letter, catalogue: "Catalogue") -> list[Quad]:
         X = NamedNode(V.fact_iri(letter.doc, "mention", f"{ev.start}-{ev.end}-{mention.key}"))
         w.add(X, RDF_TYPE, NG["Mention"])
         w.add(X, NG["refersTo"], _resolve(mention.key, catalogue, discovered, mention.kind))
+        w.add(X, NG["surfaceForm"], lit(mention.surface or mention.key))
         w.add(X, NG["inLetter"], L)
         w.add(X, NG["evidence"], w.evidence(ev, L))
 
