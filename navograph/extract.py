@@ -58,7 +58,7 @@ def lookup_surface(catalogue: "Catalogue", text: str) -> Entity | None:
     if index is None:
         index = {}
         for form in catalogue.surface_forms():
-            ent = catalogue.get(form[1])
+            ent = catalogue.get(form[1], form[2]) or catalogue.get(form[1])
             if ent is not None:
                 index.setdefault(" ".join(form[0].lower().split()), ent)
         _SURFACE_INDEX.clear()
@@ -832,7 +832,7 @@ def extract_letter(src: "SourceDocument", doc: Doc, catalogue: "Catalogue", *,
     participations = _participants(ctx, primary, refs, meetings, ref_cluster)
 
     holder_only = set(ctx.cfg["holder_only"])
-    mentions: dict[tuple[str, int, int], Mention] = {}
+    mentions: dict[tuple[str, str, int, int], Mention] = {}
     for x in ctx.ents:
         if x.key in holder_only:
             continue
@@ -840,7 +840,7 @@ def extract_letter(src: "SourceDocument", doc: Doc, catalogue: "Catalogue", *,
         if sent is None:
             continue
         ev = ctx.sent_evidence(sent)
-        mentions.setdefault((x.key, ev.start, ev.end), Mention(x.key, x.kind, ev, " ".join(x.text.split())))
+        mentions.setdefault((x.key, x.kind, ev.start, ev.end), Mention(x.key, x.kind, ev, " ".join(x.text.split())))
 
     letter = Letter(
         doc=src.doc_id,

@@ -97,7 +97,8 @@ def entity_node(key: str, kind: str) -> NamedNode:
 
 
 def _resolve(key: str, catalogue: "Catalogue", discovered: dict[str, Entity], fallback_kind: str) -> NamedNode:
-    ent = catalogue.get(key) or discovered.get(key)
+    # keys are unique per kind, not across kinds ("EC": the European Commission and Ecuador)
+    ent = catalogue.get(key, fallback_kind) or catalogue.get(key) or discovered.get(key)
     return entity_node(key, ent.kind if ent else fallback_kind)
 
 
@@ -201,7 +202,7 @@ def letter_quads(letter: Letter, catalogue: "Catalogue") -> list[Quad]:
 
     for mention in letter.mentions:
         ev = mention.evidence
-        X = NamedNode(V.fact_iri(letter.doc, "mention", f"{ev.start}-{ev.end}-{mention.key}"))
+        X = NamedNode(V.fact_iri(letter.doc, "mention", f"{ev.start}-{ev.end}-{mention.kind}-{mention.key}"))
         w.add(X, RDF_TYPE, NG["Mention"])
         w.add(X, NG["refersTo"], _resolve(mention.key, catalogue, discovered, mention.kind))
         w.add(X, NG["surfaceForm"], lit(mention.surface or mention.key))
