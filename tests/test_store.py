@@ -1,0 +1,307 @@
+"""The embedded store: replace_graph atomicity, metadata sidecar, union queries, opening modes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from conftest_store import AGENDA_DOC, REPORT_DOC, SUMMIT_DOC, build_fixture_store, fixture_graphs
+from navograph import vocab
+from navograph.store import (
+    META_FILE, GraphInfo, Store, StoreError, StoreLockedError, default_store_path, graph_iri_for,
+    letter_of_graph,
+)
+
+G_AGENDA = vocab.graph_iri(AGENDA_DOC)
+G_REPORT = vocab.graph_iri(REPORT_DOC)
+G_SUMMIT = vocab.graph_iri(SUMMIT_DOC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    st = build_fixture_store(tmp_path / "store")
+    yield st
+    st.close()
+
+
+def nquads(st: Store, graph: str) -> list[str]:
+    return sorted(str(q) for q in st.quads(graph))
+
+
+def _mention_quads(graph: str, n: int, tag: str) -> list[ox.Quad]:
+    g = ox.NamedNode(graph)
+    doc = letter_of_graph(graph)
+    return [
+        ox.Quad(ox.NamedNode(vocab.fact_iri(doc, "mention", str(i))), ox.NamedNode(vocab.NG + "surfaceForm"),
+                ox.Literal(f"{tag} {i}"), g)
+        for i in range(n)
+    ]
+
+
+def test_fixture_graphs_loaded(store):
+    infos = {i.graph: i for i in store.graphs()}
+    expected = fixture_graphs()
+    assert set(infos) == set(expected)
+    for g, quads in expected.items():
+        assert infos[g].triples == len({str(q) for q in quads})
+    assert [i.kind for i in store.graphs()] == ["letter", "letter", "letter", "catalogue", "ontology"]
+    assert store.letters() == [AGENDA_DOC, REPORT_DOC, SUMMIT_DOC]
+
+
+def test_replace_graph_replaces_exactly_that_graph(store):
+    before_other = {g: nquads(store, g) for g in (G_REPORT, G_SUMMIT, vocab.CATALOGUE_GRAPH)}
+    new = _mention_quads(G_AGENDA, 10, "nieuw")
+    n = store.replace_graph(G_AGENDA, new + new[:3], {"letter": AGENDA_DOC})  # duplicates collapse
+    assert n == 10
+    assert store.count(G_AGENDA) == 10
+    assert nquads(store, G_AGENDA) == sorted(str(q) for q in new)
+    assert {g: nquads(store, g) for g in before_other} == before_other
+    # replacing again with the same content gives the same graph, no duplicates
+    store.replace_graph(G_AGENDA, new, {"letter": AGENDA_DOC})
+    assert store.count(G_AGENDA) == 10
+
+
+def test_replace_graph_moves_quads_into_target_graph(store):
+    foreign = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/other"))
+               for q in _mention_quads(G_AGENDA, 3, "x")]
+    store.replace_graph(AGENDA_DOC, foreign, {})  # a letter id is accepted as graph
+    assert store.count(G_AGENDA) == 3
+    assert not store.has_graph("http://example.org/other")
+
+
+def test_replace_with_empty_and_special_characters(store):
+    store.replace_graph(G_SUMMIT, [], {})
+    assert store.count(G_SUMMIT) == 0
+    g = ox.NamedNode(G_SUMMIT)
+    tricky = [ox.Quad(ox.NamedNode(vocab.letter_iri(SUMMIT_DOC)), ox.NamedNode(vocab.DCTERMS + "title"),
+                      ox.Literal('regel 1\n"citaat" \\ {accolade} } . ; <tag> é ✓'), g),
+              ox.Quad(ox.NamedNode(vocab.letter_iri(SUMMIT_DOC)), ox.NamedNode(vocab.RDFS + "label"),
+                      ox.Literal("x", language="nl"), g)]
+    store.replace_graph(G_SUMMIT, tricky, {})
+    assert sorted(str(q) for q in store.quads(G_SUMMIT)) == sorted(str(q) for q in tricky)
+
+
+def test_remove_graph(store):
+    assert store.remove_graph(REPORT_DOC) is True
+    assert not store.has_graph(G_REPORT)
+    assert G_REPORT not in {i.graph for i in store.graphs()}
+    assert store.meta(G_REPORT) == {}
+    assert store.remove_graph(REPORT_DOC) is False
+
+
+def test_metadata_sidecar(store, tmp_path):
+    m = store.meta(AGENDA_DOC)
+    assert m["letter"] == AGENDA_DOC and m["sha256"] == "a" * 64 and m["source"].endswith(".txt")
+    assert m["built_at"] and m["triples"] > 0
+    info = next(i for i in store.graphs() if i.letter == AGENDA_DOC)
+    assert isinstance(info, GraphInfo)
+    assert info.built_at == m["built_at"] and info.source == m["source"] and info.sha256 == "a" * 64
+    side = json.loads((store.path / META_FILE).read_text())
+    assert set(side["graphs"]) == set(fixture_graphs())
+    assert not [p for p in store.path.iterdir() if p.name.endswith(".tmp")]
+    store.replace_graph(G_AGENDA, fixture_graphs()[G_AGENDA], {"letter": AGENDA_DOC, "built_at": "2020-01-01T00:00:00+00:00"})
+    assert store.meta(G_AGENDA)["built_at"] == "2020-01-01T00:00:00+00:00"
+    # metadata never enters the RDF
+    assert not store.query('ASK { ?s ?p ?o FILTER(CONTAINS(STR(?o), "2020-01-01T")) }')
+
+
+def test_query_default_graph_is_union(store):
+    res = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }"))
+    assert int(res[0]["n"].value) == 5
+    res = list(store.query(
+        "SELECT ?g (COUNT(?s) AS ?n) WHERE { GRAPH ?g { ?s a ng:Mention } } GROUP BY ?g ORDER BY ?g"))
+    assert [(r["g"].value, int(r["n"].value)) for r in res] == [(G_AGENDA, 3), (G_REPORT, 2), (G_SUMMIT, 1)]
+    # catalogue joins letter graphs through the union default graph
+    res = list(store.query(
+        'SELECT DISTINCT ?label WHERE { ?m a ng:Mention ; ng:refersTo ?c . ?c skos:prefLabel ?label '
+        'FILTER(LANG(?label) = "en") } ORDER BY ?label'))
+    assert [r["label"].value for r in res] == ["Finland", "Russia", "Sweden", "Ukraine"]
+
+
+def test_default_graph_is_a_set_union_kept_in_step(store):
+    fmm = "<https://w3id.org/navograph/id/meeting/fmm_2022-05-14--2022-05-15_berlin>"
+    # the FMM is described in the agenda and the report graph; it matches once
+    n = lambda q: int(next(iter(store.query(q)))["n"].value)  # noqa: E731
+    assert n(f"SELECT (COUNT(*) AS ?n) WHERE {{ {fmm} ?p ?o }}") == 9
+    assert n(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {fmm} ?p ?o }} }}") == 18
+    assert n("SELECT (COUNT(*) AS ?n) WHERE { ?m a ng:Meeting ; ng:year ?y ; schema:location ?c ; ng:meetingKind ?k }") == 2
+    # removing one describing graph keeps the triples the other graph still holds
+    store.remove_graph(AGENDA_DOC)
+    assert n(f"SELECT (COUNT(*) AS ?n) WHERE {{ {fmm} ?p ?o }}") == 9
+    assert n("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }") == 3
+    # replacing the report by something else drops the FMM from the union entirely
+    store.replace_graph(REPORT_DOC, _mention_quads(G_REPORT, 2, "x"), {})
+    assert n(f"SELECT (COUNT(*) AS ?n) WHERE {{ {fmm} ?p ?o }}") == 0
+    assert store.distinct_triples() == n("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    # the default graph never leaks into exports or pushes
+    assert all(not isinstance(q.graph_name, ox.DefaultGraph) for q in store.quads())
+
+
+def test_add_graphs_batch_and_set_meta(tmp_path):
+    st = Store(tmp_path / "b")
+    try:
+        graphs = fixture_graphs()
+        letters = [(g, q, {"source": "x"}) for g, q in graphs.items() if letter_of_graph(g)]
+        n = st.add_graphs(letters)
+        assert n == sum(len(q) for _, q, _ in letters)
+        assert st.letters() == [AGENDA_DOC, REPORT_DOC, SUMMIT_DOC]
+        assert st.meta(AGENDA_DOC)["source"] == "x" and st.meta(AGENDA_DOC)["triples"] == len(graphs[G_AGENDA])
+        count = lambda: int(next(iter(st.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }")))["n"].value)  # noqa: E731
+        assert count() == 5
+        st.add_graphs([(G_AGENDA, _mention_quads(G_AGENDA, 2, "y"), {})])  # replaces
+        assert count() == 3 and st.count(G_AGENDA) == 2
+        # direct writes bypass the union until set_meta records them (the pipeline's fast path)
+        st.remove_graph(G_SUMMIT)
+        st.ox.extend(graphs[G_SUMMIT])
+        assert count() == 1
+        st.set_meta([(G_SUMMIT, {"letter": SUMMIT_DOC, "triples": len(graphs[G_SUMMIT])})])
+        assert count() == 3 and st.meta(G_SUMMIT)["built_at"]
+    finally:
+        st.close()
+
+
+def test_union_is_repaired_for_old_stores(tmp_path):
+    st = build_fixture_store(tmp_path / "s")
+    st.ox.update("DROP DEFAULT")
+    side = st.path / META_FILE
+    data = json.loads(side.read_text())
+    data.pop("default_graph")
+    side.write_text(json.dumps(data))
+    path = st.path
+    st.close()
+    st = Store(path)
+    try:
+        assert int(next(iter(st.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }")))["n"].value) == 5
+    finally:
+        st.close()
+
+
+def test_quads_all_and_one(store):
+    total = sum(len({str(q) for q in qs}) for qs in fixture_graphs().values())
+    assert len(list(store.quads())) == total == store.count()
+    assert all(q.graph_name.value == G_REPORT for q in store.quads(REPORT_DOC))
+    assert store.distinct_triples() < total  # the FMM meeting is described in two letter graphs
+
+
+def test_read_only_opening(store):
+    path = store.path
+    store.close()
+    ro = Store(path, read_only=True)
+    try:
+        assert ro.count() > 0 and len(ro.graphs()) == 5
+        with pytest.raises(StoreError):
+            ro.replace_graph(G_AGENDA, [], {})
+        with pytest.raises(StoreError):
+            ro.remove_graph(G_AGENDA)
+        ro2 = Store(path, read_only=True)  # several readers may coexist
+        assert ro2.count() == ro.count()
+        ro2.close()
+    finally:
+        ro.close()
+    with pytest.raises(StoreError, match="no store"):
+        Store(path.parent / "missing", read_only=True)
+
+
+def test_second_writer_is_refused_and_close_releases_lock(store):
+    with pytest.raises(StoreLockedError):
+        Store(store.path)
+    path = store.path
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.count()
+    again = Store(path)
+    assert again.count() > 0
+    again.close()
+
+
+def test_writer_in_other_process_is_reported(tmp_path):
+    st = build_fixture_store(tmp_path / "s")
+    st.close()
+    code = textwrap.dedent(f"""
+        import sys, time
+        from navograph.store import Store
+        s = Store({str(tmp_path / 's')!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLockedError, match="build running"):
+            Store(tmp_path / "s")
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=20)
+
+
+def test_readers_never_see_half_written_graph(store):
+    a = _mention_quads(G_AGENDA, 1500, "a")
+    b = _mention_quads(G_AGENDA, 700, "b")
+    store.replace_graph(G_AGENDA, a, {})
+    seen: set[int] = set()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def reader():
+        q = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G_AGENDA}> {{ ?s ?p ?o }} }}"
+        try:
+            while not stop.is_set():
+                seen.add(int(next(iter(store.ox.query(q)))["n"].value))
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        for i in range(20):
+            store.replace_graph(G_AGENDA, b if i % 2 == 0 else a, {})
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    assert not errors
+    assert seen <= {1500, 700}, seen
+
+
+def test_default_store_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("NAVOGRAPH_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert default_store_path() == tmp_path / ".navograph" / "store"
+    monkeypatch.setenv("NAVOGRAPH_STORE", str(tmp_path / "env"))
+    assert default_store_path() == tmp_path / "env"
+    assert default_store_path(tmp_path / "x") == tmp_path / "x"
+
+
+def test_graph_iri_for_variants():
+    g = vocab.graph_iri("000_abc")
+    assert graph_iri_for("000_abc") == g
+    assert graph_iri_for(g) == g
+    assert graph_iri_for(f"<{g}>") == g
+    assert graph_iri_for("ngid:graph/000_abc") == g
+    assert graph_iri_for(vocab.letter_iri("000_abc")) == g
+    assert graph_iri_for("catalogue") == vocab.CATALOGUE_GRAPH
+    assert graph_iri_for("ontology") == vocab.ONTOLOGY_GRAPH
+    assert graph_iri_for("brief met spatie") == vocab.graph_iri("brief met spatie")
+    assert letter_of_graph(vocab.graph_iri("a b")) == "a b"
+    assert letter_of_graph(vocab.CATALOGUE_GRAPH) is None
+
+
+def test_replace_graph_timing_is_reasonable(tmp_path):
+    """~2,000 quads replace in well under a second (measured ~60 ms with DROP+INSERT DATA)."""
+    import time
+
+    st = Store(tmp_path / "t")
+    try:
+        g = vocab.graph_iri("000_big")
+        quads = _mention_quads(g, 2000, "q")
+        t0 = time.perf_counter()
+        for _ in range(3):
+            st.replace_graph(g, quads, {})
+        assert (time.perf_counter() - t0) / 3 < 2.0
+        assert st.count(g) == 2000
+    finally:
+        st.close()
