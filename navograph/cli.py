@@ -98,8 +98,10 @@ def build(
             f"built {len(result.built)} letter(s), {len(result.unchanged)} unchanged, {len(failed)} failed; "
             f"{result.triples} triples, {result.words} words in {result.seconds:.1f} s ({wps:,.0f} words/s); "
             f"model: {result.model or 'n/a'}")
+        from rich.markup import escape
+
         for path, reason in failed:
-            console.print(f"[red]skipped[/red] {path}: {reason}")
+            console.print(f"[red]skipped[/red] {escape(str(path))}: {escape(str(reason))}")
         if result.validation is not None:
             if result.validation.conforms:
                 console.print("graph conforms to ontology/shapes.ttl")

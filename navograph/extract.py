@@ -240,7 +240,9 @@ def _person_key(name: str) -> str:
     """Family name key: last capitalised word with the particles before it ("Van Haga" -> van-haga)."""
     cfg = extraction_config()
     particles = {p.lower() for p in cfg["persons"]["particles"]}
-    words = [w for w in re.split(r"\s+", name.strip()) if w and not re.fullmatch(r"(?:[A-Z]\.)+", w)]
+    words = [re.sub(r"\d+$", "", w) for w in re.split(r"\s+", name.strip())
+             if w and not re.fullmatch(r"(?:[A-Z]\.)+", w)]
+    words = [w for w in words if w]
     if not words:
         return ""
     i = len(words) - 1
@@ -517,7 +519,9 @@ _KST = re.compile(
     r"Kamerstuk(?:ken)?\s+(?P<dossiers>\d{2}\s?\d{3}(?:-[A-Z0-9]{1,3})?(?:(?:\s*,\s*|\s+en\s+)\d{2}\s?\d{3}(?:-[A-Z0-9]{1,3})?)*)"
     r"\s*,?\s*nr\.?\s*(?P<nr>\d+)")
 _HAND = re.compile(r"Handelingen\s+(?P<kamer>II|I)\s+(?P<y1>\d{4})\s*[/-]\s*(?P<y2>\d{2,4})\s*,?\s*nr\.?\s*(?P<nr>\d+)")
-_MOTION = re.compile(r"\bmotie(?:\s+van\s+(?:het\s+lid|de\s+leden))?\s+(?P<name>(?:(?i:van|de|der|den|ter|ten)\s+){0,3}[A-ZÀ-Ý][\w’'-]+)")
+# a name is letters only: a footnote marker glued to it ("Van Haga1") is not part of it
+_MOTION = re.compile(r"\bmotie(?:\s+van\s+(?:het\s+lid|de\s+leden))?\s+(?P<name>(?:(?i:van|de|der|den|ter|ten)\s+){0,3}"
+                     r"[A-ZÀ-Ý][^\W\d_]*(?:[’'-][^\W\d_]+)*)")
 
 
 def _citations(ctx: Context) -> tuple[list[Citation], list[Ent]]:
