@@ -77,14 +77,21 @@ def normalise_format(fmt: str) -> str:
 # -- canonical quad order -------------------------------------------------------------------
 
 def _canonical(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """Relabel blank nodes canonically (RDFC-1.0) if there are any."""
-    if not any(
-        isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object, q.graph_name)
-    ):
+    """Relabel blank nodes canonically (RDFC-1.0) if there are any.
+
+    Only the graphs that hold blank nodes (in practice the ontology graph) are canonicalised,
+    together; the letter graphs, which have none, are passed through untouched.
+    """
+    bnode_graphs = {
+        q.graph_name for q in quads
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        or isinstance(q.graph_name, ox.BlankNode)
+    }
+    if not bnode_graphs:
         return quads
-    ds = ox.Dataset(quads)
+    ds = ox.Dataset([q for q in quads if q.graph_name in bnode_graphs])
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return list(ds)
+    return [q for q in quads if q.graph_name not in bnode_graphs] + list(ds)
 
 
 def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:

@@ -460,9 +460,9 @@ class Store:
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Quads of one named graph, or of all named graphs (``graph=None``)."""
         if graph is None:
-            for q in self.ox.quads_for_pattern(None, None, None, None):
-                if not isinstance(q.graph_name, ox.DefaultGraph):
-                    yield q
+            # graph by graph: the default graph holds the union copy, which is not walked
+            for g in sorted(self.ox.named_graphs(), key=str):
+                yield from self.ox.quads_for_pattern(None, None, None, g)
         else:
             yield from self.ox.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri_for(graph)))
 
