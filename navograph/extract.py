@@ -216,23 +216,16 @@ def _model_candidates(ctx: Context) -> list[Ent]:
             continue
         if kind == "person":
             key = _person_key(text)
-            if not key:
-                continue
-            ent = ctx.discovered.get(key) or Entity(
-                key=key, kind="person", label_nl=text, label_en=text, discovered=True,
-                evidence=ctx.evidence(e.sent.start_char, e.sent.end_char))
-            ctx.discovered.setdefault(key, ent)
-            out.append(Ent(e.start_char, e.end_char, key, "person", text))
         elif kind == "organisation":
             key = upper_key(text) if not text.isupper() else re.sub(r"[^A-Z0-9]+", "-", text).strip("-")
-            if not key:
-                continue
-            ent = ctx.discovered.get(key) or Entity(
-                key=key, kind="organisation", label_nl=text, label_en=text, discovered=True,
-                evidence=ctx.evidence(e.sent.start_char, e.sent.end_char))
-            ctx.discovered.setdefault(key, ent)
-            out.append(Ent(e.start_char, e.end_char, key, "organisation", text))
-        # places the catalogue does not know are left to the meeting rules
+        else:
+            continue  # places the catalogue does not know are left to the meeting rules
+        if not key:
+            continue
+        ctx.discovered.setdefault(key, Entity(
+            key=key, kind=kind, label_nl=text, label_en=text, discovered=True,
+            evidence=ctx.evidence(e.sent.start_char, e.sent.end_char)))
+        out.append(Ent(e.start_char, e.end_char, key, kind, text))
     return out
 
 

@@ -8,9 +8,7 @@ yEd, Neo4j, Graphviz and a self-contained interactive HTML page.
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +50,9 @@ def render_view(G: nx.MultiDiGraph, fmt: str) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from navograph.store import atomic_write_bytes
+
+    atomic_write_bytes(Path(path), data)
 
 
 def csv_paths(out: Path) -> tuple[Path, Path]:
