@@ -222,12 +222,10 @@ def _now() -> str:
 class _Writer:
     """Writes analysed letters to the store in batches.
 
-    Letters whose graphs are new go in with one bulk load per batch (see
-    :func:`_bulk_add_graphs`). A letter whose graph exists is replaced with
-    ``Store.replace_graph`` (one transaction). Either way a reader, or a store left by a
-    killed build, sees each graph old or new, never half. The metadata sidecar is written
-    once per batch, not once per letter (writing the whole sidecar per letter made a build
-    quadratic in the number of letters).
+    New graphs go in with one bulk load per batch (:meth:`navograph.store.Store.bulk_add_graphs`:
+    atomic, ~5x cheaper than a transaction); a letter whose graph exists is replaced in one
+    transaction by the same call. Either way a reader, or a store left by a killed build,
+    sees each graph old or new, never half. Metadata is recorded once per batch.
     """
 
     def __init__(self, store, fingerprint: str, result: BuildResult, max_letters: int = 64,
@@ -249,66 +247,15 @@ class _Writer:
     def flush(self) -> None:
         if not self.pending:
             return
-        from pyoxigraph import NamedNode, RdfFormat, parse
-
-        store, result = self.store, self.result
-        fresh: list[tuple[str, bytes, dict]] = []
-        for doc_id, data, meta in self.pending:
-            g = vocab.graph_iri(doc_id)
-            meta = dict(meta, rules=self.fingerprint)
-            if store.ox.contains_named_graph(NamedNode(g)):
-                quads = list(parse(data, format=RdfFormat.N_QUADS)) if data else []
-                result.triples += store.replace_graph(g, quads, meta)  # saves the sidecar itself
-            else:
-                meta.setdefault("built_at", _now())
-                meta.setdefault("letter", doc_id)
-                fresh.append((g, data, meta))
-                result.triples += meta.get("triples", 0)
-            result.words += meta.get("words", 0)
-            result.built.append(doc_id)
-        if fresh:
-            _bulk_add_graphs(store, fresh)
+        now = _now()
+        batch = [(vocab.graph_iri(doc_id), data, dict(meta, rules=self.fingerprint, letter=doc_id, built_at=now))
+                 for doc_id, data, meta in self.pending]
+        self.result.triples += self.store.bulk_add_graphs(batch)
+        for doc_id, _, meta in self.pending:
+            self.result.words += meta.get("words", 0)
+            self.result.built.append(doc_id)
         self.pending = []
         self.n_quads = 0
-
-
-def _bulk_add_graphs(store, batch: list[tuple[str, bytes, dict]]) -> None:
-    """Write graphs that do not exist yet with one bulk load, and their metadata in one write.
-
-    ``batch`` holds ``(graph IRI, N-Quads of that graph, metadata)``. The quads go to
-    RocksDB as SST files ingested by a single ``IngestExternalFiles`` call over all column
-    families, which RocksDB applies atomically, also across a crash: the batch's graphs
-    appear together or not at all, and no existing graph is touched. That is about 3x
-    cheaper per quad than a transaction (``Store.extend`` checks and locks every key) and 5x
-    cheaper than the SPARQL ``INSERT DATA`` of ``Store.replace_graph``; the N-Quads are
-    parsed in Rust, no Python objects are made. Batches stay far below Oxigraph's bulk chunk
-    (1,000,000 quads), so one call is one ingestion. When the store materialises the union
-    of its named graphs in its default graph (it has ``rebuild_union``), the triples are
-    copied there in the same load, as ``Store.replace_graph`` does.
-    """
-    bulk = getattr(store, "bulk_add_graphs", None)
-    if callable(bulk):  # the store's own API, once it has one
-        bulk(batch)
-        return
-    from contextlib import nullcontext
-
-    from pyoxigraph import RdfFormat
-
-    union = hasattr(store, "rebuild_union")
-    chunks: list[bytes] = []
-    for g, data, _ in batch:
-        chunks.append(data)
-        if union and data:
-            # the same lines without their graph name: triples of the default graph. N-Quads
-            # escapes line breaks inside literals, so " <g> .\n" only ends a line.
-            chunks.append(data.replace(b" <" + g.encode() + b"> .\n", b" .\n"))
-    with getattr(store, "_write_lock", None) or nullcontext():
-        store.ox.bulk_load(b"".join(chunks), format=RdfFormat.N_QUADS)
-        # navograph.store has no public "metadata only" call (its set_meta also re-inserts the
-        # union with a SPARQL update, which costs as much as the load): use its sidecar directly
-        for g, _, info in batch:
-            store._meta[g] = info
-        store._save_meta()
 
 
 # -- the build ----------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 Layout of a store folder (default ``.navograph/store``; ``--store`` or ``NAVOGRAPH_STORE``)::
 
     .navograph/store/            RocksDB files of the Oxigraph store
-    .navograph/store/navograph-meta.json   graph metadata (build time, source, sha256, ...)
+    .navograph/store/navograph-meta.jsonl   graph metadata (build time, source, sha256, ...)
 
 The metadata is kept *outside* the RDF so that no triple depends on the time of a build;
-it is written atomically (temporary file + ``os.replace``).
+:mod:`navograph.storemeta` keeps it in an append-only journal (linear in the number of
+letters, safe against a kill in the middle of a write).
 
 Every letter lives in its own named graph ``ngid:graph/<doc>``; the catalogue and the
 ontology are the named graphs ``ngid:graph/catalogue`` and ``ngid:graph/ontology``.
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import os
 import tempfile
 import threading
@@ -44,8 +44,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from navograph import vocab
-
-META_FILE = "navograph-meta.json"
+from navograph.storemeta import FILE as META_FILE, GraphMetadata, MetadataError
 UNION_MARKER = "materialised union of the named graphs"
 DEFAULT_STORE = Path(".navograph") / "store"
 ENV_STORE = "NAVOGRAPH_STORE"
@@ -183,11 +182,15 @@ class Store:
                         f"store {self.path} is in use by another writer (is a build running?): {exc}"
                     ) from exc
                 raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        self._meta: dict[str, dict[str, Any]] = self._load_meta()
-        if not read_only and self._union_marker is None and self._meta:
+        try:
+            self._metadata = GraphMetadata(self.path, writable=not read_only)
+        except (MetadataError, OSError) as exc:
+            self._store = None
+            raise StoreError(str(exc)) from exc
+        if not read_only and self._metadata.marker != UNION_MARKER and self._metadata.graphs:
             # written before the union was materialised (or by other means): repair once
             self.rebuild_union()
-            self._save_meta()
+            self._record([])
 
     # -- lifecycle ---------------------------------------------------------------------
     @staticmethod
@@ -232,28 +235,18 @@ class Store:
     # -- metadata sidecar --------------------------------------------------------------
     @property
     def meta_path(self) -> Path:
-        return self.path / META_FILE
+        return self._metadata.path
 
-    def _load_meta(self) -> dict[str, dict[str, Any]]:
-        self._union_marker = None
+    @property
+    def _meta(self) -> dict[str, dict[str, Any]]:
+        return self._metadata.graphs
+
+    def _record(self, records: Iterable[tuple[str, dict[str, Any]]], removed: Iterable[str] = ()) -> None:
+        """Record graphs' metadata (and the union marker) in one durable write."""
         try:
-            data = json.loads(self.meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"unreadable store metadata {self.meta_path}: {exc}") from exc
-        self._union_marker = data.get("default_graph") if isinstance(data, dict) else None
-        graphs = data.get("graphs", {}) if isinstance(data, dict) else {}
-        return {str(k): dict(v) for k, v in graphs.items()}
-
-    def _save_meta(self) -> None:
-        payload = {"format": 1, "default_graph": UNION_MARKER,
-                   "graphs": {k: self._meta[k] for k in sorted(self._meta)}}
-        self._union_marker = UNION_MARKER
-        atomic_write_bytes(
-            self.meta_path,
-            (json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"),
-        )
+            self._metadata.record(records, removed=removed, marker=UNION_MARKER)
+        except (MetadataError, OSError) as exc:
+            raise StoreError(f"cannot write store metadata: {exc}") from exc
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -270,38 +263,14 @@ class Store:
         ``meta`` (letter, source, sha256, built_at, ...) goes to the metadata sidecar;
         ``built_at`` defaults to now and ``triples`` is always the stored count.
         """
-        self._check_writable()
-        g = ox.NamedNode(graph_iri_for(graph))
-        seen: set[str] = set()
-        lines: list[str] = []
-        for q in quads:
-            t = str(q.triple) if isinstance(q, ox.Quad) else str(q)
-            if t not in seen:
-                seen.add(t)
-                lines.append(t)
-        with self._write_lock:
-            update = self._drop_update(g)
-            if lines:
-                body = " .\n".join(lines) + " .\n"
-                # one INSERT DATA for both copies: blank node labels are scoped to the operation
-                update += f" ;\nINSERT DATA {{\n{body}GRAPH {g} {{\n{body}}} }}"
-            try:
-                self.ox.update(update)
-            except (OSError, RuntimeError, SyntaxError) as exc:
-                raise StoreError(f"cannot replace graph {g.value}: {exc}") from exc
-        info = dict(meta or {})
-        info.setdefault("built_at", _now())
-        info.setdefault("letter", letter_of_graph(g.value))
-        info["triples"] = len(lines)
-        self._meta[g.value] = info
-        self._save_meta()
-        return len(lines)
+        return self.add_graphs([(graph, quads, meta)])
 
     def add_graphs(self, batch: Iterable[tuple[str, Iterable[ox.Quad], dict[str, Any] | None]]) -> int:
         """Replace several named graphs in **one** transaction (and one sidecar write).
 
-        ``batch`` holds ``(graph, quads, meta)`` like :meth:`replace_graph`; use it to write
-        many small letters quickly. Returns the number of triples stored.
+        ``batch`` holds ``(graph, quads, meta)`` like :meth:`replace_graph`. Returns the
+        number of triples stored. For many graphs that do not exist yet,
+        :meth:`bulk_add_graphs` is several times cheaper.
         """
         self._check_writable()
         ops: list[str] = []
@@ -315,12 +284,9 @@ class Store:
             ops.append(self._drop_update(g))
             if seen:
                 body = " .\n".join(seen) + " .\n"
+                # one INSERT DATA for both copies: blank node labels are scoped to the operation
                 ops.append(f"INSERT DATA {{\n{body}GRAPH {g} {{\n{body}}} }}")
-            info = dict(meta or {})
-            info.setdefault("built_at", _now())
-            info.setdefault("letter", letter_of_graph(g.value))
-            info["triples"] = len(seen)
-            infos.append((g.value, info))
+            infos.append((g.value, self._info(g.value, meta, len(seen))))
             total += len(seen)
         if not ops:
             return 0
@@ -328,17 +294,71 @@ class Store:
             try:
                 self.ox.update(" ;\n".join(ops))
             except (OSError, RuntimeError, SyntaxError) as exc:
-                raise StoreError(f"cannot write {len(infos)} graphs: {exc}") from exc
-            for g, info in infos:
-                self._meta[g] = info
-            self._save_meta()
+                names = ", ".join(g for g, _ in infos[:3]) + (" ..." if len(infos) > 3 else "")
+                raise StoreError(f"cannot write graph(s) {names}: {exc}") from exc
+            self._record(infos)
         return total
+
+    def bulk_add_graphs(self, batch: Iterable[tuple[str, bytes, dict[str, Any] | None]]) -> int:
+        """Add graphs that do not exist yet with one bulk load, and their metadata in one write.
+
+        ``batch`` holds ``(graph, nquads, meta)``: ``nquads`` is the N-Quads serialisation of
+        that graph's quads, each quad once and every line in ``graph`` (as
+        ``pyoxigraph.serialize`` writes a graph's quads). The quads and their copies in the
+        materialised union go to RocksDB as SST files ingested by a single call over all column
+        families, which RocksDB applies atomically, also across a crash: the batch's graphs
+        appear together or not at all, and no other graph is touched. That is about 3x cheaper
+        per quad than a transaction and 5x cheaper than the SPARQL update of
+        :meth:`add_graphs`; the N-Quads are parsed in Rust, no Python objects are made. A graph
+        of the batch that already exists is replaced with :meth:`add_graphs` instead (one
+        transaction; a bulk load cannot remove the old triples). Returns the triples stored.
+        """
+        self._check_writable()
+        fresh: list[tuple[str, bytes, dict[str, Any] | None]] = []
+        existing: list[tuple[str, Iterable[ox.Quad], dict[str, Any] | None]] = []
+        for graph, data, meta in batch:
+            g = graph_iri_for(graph)
+            if self.ox.contains_named_graph(ox.NamedNode(g)):
+                existing.append((g, ox.parse(data, format=ox.RdfFormat.N_QUADS), meta))
+            else:
+                fresh.append((g, data, meta))
+        total = self.add_graphs(existing) if existing else 0
+        if not fresh:
+            return total
+        chunks: list[bytes] = []
+        infos: list[tuple[str, dict[str, Any]]] = []
+        for g, data, meta in fresh:
+            suffix = b" " + str(ox.NamedNode(g)).encode() + b" .\n"
+            lines = data.count(b"\n")
+            # N-Quads escapes line breaks inside literals, so a raw "\n" only ends a line
+            if data.count(suffix) != lines or (data and not data.endswith(b"\n")):
+                raise StoreError(f"bulk_add_graphs: the N-Quads given for {g} are not all in that graph")
+            chunks.append(data)
+            chunks.append(data.replace(suffix, b" .\n"))  # the same triples in the default graph
+            infos.append((g, self._info(g, meta, lines)))
+            total += lines
+        with self._write_lock:
+            try:
+                self.ox.bulk_load(b"".join(chunks), format=ox.RdfFormat.N_QUADS)
+            except (OSError, RuntimeError, SyntaxError) as exc:
+                raise StoreError(f"cannot bulk-load {len(fresh)} graph(s) into {self.path}: {exc}") from exc
+            self._record(infos)
+        return total
+
+    @staticmethod
+    def _info(graph: str, meta: dict[str, Any] | None, triples: int) -> dict[str, Any]:
+        info = dict(meta or {})
+        info.setdefault("built_at", _now())
+        info.setdefault("letter", letter_of_graph(graph))
+        info["triples"] = triples
+        return info
 
     def set_meta(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Record metadata for graphs written directly (e.g. ``store.ox.extend(quads)``).
 
         Also brings those graphs into the materialised union (the default graph), which
-        direct writes bypass. Prefer :meth:`add_graphs`, which does both in one transaction.
+        direct writes bypass. Prefer :meth:`add_graphs` or :meth:`bulk_add_graphs`, which
+        write a graph, its union copy and its metadata together.
         """
         self._check_writable()
         records = [(graph_iri_for(g), dict(m)) for g, m in records]
@@ -350,8 +370,7 @@ class Store:
             for g, m in records:
                 m.setdefault("built_at", _now())
                 m.setdefault("letter", letter_of_graph(g))
-                self._meta[g] = m
-            self._save_meta()
+            self._record(records)
 
     def remove_graph(self, graph: str) -> bool:
         """Drop a named graph and its metadata; True if it existed."""
@@ -360,8 +379,7 @@ class Store:
         existed = self.ox.contains_named_graph(g) or g.value in self._meta
         with self._write_lock:
             self.ox.update(self._drop_update(g))
-        if self._meta.pop(g.value, None) is not None:
-            self._save_meta()
+            self._record([], removed=[g.value])
         return bool(existed)
 
     @staticmethod
@@ -388,8 +406,10 @@ class Store:
         """Remove everything (all graphs and metadata)."""
         self._check_writable()
         self.ox.clear()
-        self._meta = {}
-        self._save_meta()
+        try:
+            self._metadata.clear(marker=UNION_MARKER)
+        except (MetadataError, OSError) as exc:
+            raise StoreError(f"cannot write store metadata: {exc}") from exc
 
     # -- reading -----------------------------------------------------------------------
     def graph_names(self) -> list[str]:

@@ -10,8 +10,9 @@ import threading
 import pyoxigraph as ox
 import pytest
 
-from conftest_store import AGENDA_DOC, REPORT_DOC, SUMMIT_DOC, build_fixture_store, fixture_graphs
+from conftest_store import AGENDA_DOC, REPORT_DOC, SUMMIT_DOC, build_fixture_store, fixture_graphs, fixture_meta
 from navograph import vocab
+from navograph.storemeta import LEGACY_FILE as LEGACY_META_FILE, GraphMetadata, MetadataError
 from navograph.store import (
     META_FILE, GraphInfo, Store, StoreError, StoreLockedError, default_store_path, graph_iri_for,
     letter_of_graph,
@@ -101,8 +102,8 @@ def test_metadata_sidecar(store, tmp_path):
     info = next(i for i in store.graphs() if i.letter == AGENDA_DOC)
     assert isinstance(info, GraphInfo)
     assert info.built_at == m["built_at"] and info.source == m["source"] and info.sha256 == "a" * 64
-    side = json.loads((store.path / META_FILE).read_text())
-    assert set(side["graphs"]) == set(fixture_graphs())
+    lines = [json.loads(ln) for ln in (store.path / META_FILE).read_text().splitlines()]
+    assert {ln["graph"] for ln in lines if "graph" in ln} == set(fixture_graphs())
     assert not [p for p in store.path.iterdir() if p.name.endswith(".tmp")]
     store.replace_graph(G_AGENDA, fixture_graphs()[G_AGENDA], {"letter": AGENDA_DOC, "built_at": "2020-01-01T00:00:00+00:00"})
     assert store.meta(G_AGENDA)["built_at"] == "2020-01-01T00:00:00+00:00"
@@ -165,20 +166,111 @@ def test_add_graphs_batch_and_set_meta(tmp_path):
         st.close()
 
 
+def _nq(graph: str, quads: list[ox.Quad]) -> bytes:
+    return ox.serialize([ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in quads],
+                        format=ox.RdfFormat.N_QUADS)
+
+
+def test_bulk_add_graphs_equals_transactional_writes(tmp_path):
+    graphs = fixture_graphs()
+    bulk, ref = Store(tmp_path / "bulk"), build_fixture_store(tmp_path / "ref")
+    try:
+        n = bulk.bulk_add_graphs([(g, _nq(g, q), fixture_meta(g)) for g, q in graphs.items()])
+        assert n == sum(len(q) for q in graphs.values())
+        for g in graphs:
+            assert nquads(bulk, g) == nquads(ref, g)
+            assert bulk.meta(g)["triples"] == len(graphs[g]) and bulk.meta(g)["built_at"]
+        # the union copy came with the same load: the default graphs are equal sets
+        default = lambda st: sorted(str(q) for q in st.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))  # noqa: E731
+        assert default(bulk) == default(ref)
+        # an existing graph in a later batch is replaced (old triples gone), the new one added
+        extra = vocab.graph_iri("005_new")
+        bulk.bulk_add_graphs([(G_AGENDA, _nq(G_AGENDA, _mention_quads(G_AGENDA, 2, "y")), {}),
+                              (extra, _nq(extra, _mention_quads(extra, 1, "z")), {})])
+        assert bulk.count(G_AGENDA) == 2 and bulk.count(extra) == 1
+        assert int(next(iter(bulk.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }")))["n"].value) == 3
+    finally:
+        bulk.close()
+        ref.close()
+
+
+def test_bulk_add_graphs_refuses_quads_of_another_graph(tmp_path):
+    st = Store(tmp_path / "s")
+    try:
+        wrong = _nq(G_REPORT, _mention_quads(G_REPORT, 2, "x"))
+        with pytest.raises(StoreError, match="not all in that graph"):
+            st.bulk_add_graphs([(G_SUMMIT, _nq(G_SUMMIT, _mention_quads(G_SUMMIT, 1, "s")), {}), (G_AGENDA, wrong, {})])
+        assert st.graph_names() == [] and st.meta(G_SUMMIT) == {}
+    finally:
+        st.close()
+
+
+def test_metadata_journal_survives_a_torn_append(tmp_path):
+    meta = GraphMetadata(tmp_path, writable=True)
+    meta.record([("urn:g:1", {"sha256": "1"})], marker="m")
+    with open(meta.path, "ab") as fh:  # a build killed in the middle of writing a line
+        fh.write(b'{"graph":"urn:g:2","meta":{"sha2')
+    again = GraphMetadata(tmp_path, writable=False)
+    assert again.graphs == {"urn:g:1": {"sha256": "1"}} and again.marker == "m"
+    again = GraphMetadata(tmp_path, writable=True)
+    again.record([("urn:g:3", {"sha256": "3"})])
+    lines = meta.path.read_bytes().splitlines()
+    assert all(json.loads(ln) for ln in lines)  # the torn bytes were cut off, not glued to the next line
+    assert GraphMetadata(tmp_path, writable=False).graphs == {"urn:g:1": {"sha256": "1"}, "urn:g:3": {"sha256": "3"}}
+
+
+def test_metadata_journal_grows_linearly_and_compacts(tmp_path):
+    meta = GraphMetadata(tmp_path, writable=True)
+    for i in range(300):  # 300 batches of one new letter: one line each, nothing rewritten
+        meta.record([(f"urn:g:{i}", {"n": i})])
+    assert len(meta.path.read_bytes().splitlines()) == 1 + 300
+    for rnd in range(5):  # rebuild the same 300 letters five times: dead lines pile up, then compaction
+        for i in range(300):
+            meta.record([(f"urn:g:{i}", {"n": i, "round": rnd})])
+        assert len(meta.path.read_bytes().splitlines()) <= 2 * 300 + 64 + 1
+    meta.record([], removed=["urn:g:0", "urn:g:missing"])
+    state = GraphMetadata(tmp_path, writable=False).graphs
+    assert len(state) == 299 and state["urn:g:7"] == {"n": 7, "round": 4} and "urn:g:0" not in state
+
+
+def test_metadata_journal_errors_name_the_file_and_line(tmp_path):
+    (tmp_path / META_FILE).write_text('{"format": 2}\n{"graph": "urn:g", "meta": {}}\nnot json\n')
+    with pytest.raises(MetadataError, match=r"navograph-meta\.jsonl, line 3: not JSON"):
+        GraphMetadata(tmp_path, writable=False)
+    (tmp_path / META_FILE).write_text('{"format": 99}\n')
+    with pytest.raises(MetadataError, match="unknown metadata format 99"):
+        GraphMetadata(tmp_path, writable=False)
+    with pytest.raises(StoreError, match="line 1"):  # the store reports it as a StoreError
+        Store(tmp_path)
+    ro = GraphMetadata(tmp_path / "empty", writable=False)
+    with pytest.raises(MetadataError, match="read-only"):
+        ro.record([("urn:g", {})])
+    assert not (tmp_path / "empty").exists()
+
+
 def test_union_is_repaired_for_old_stores(tmp_path):
     st = build_fixture_store(tmp_path / "s")
     st.ox.update("DROP DEFAULT")
-    side = st.path / META_FILE
-    data = json.loads(side.read_text())
-    data.pop("default_graph")
-    side.write_text(json.dumps(data))
+    # the sidecar of navograph 0.1.0: one JSON document, without the union marker
+    graphs = {g: st.meta(g) for g in fixture_graphs()}
     path = st.path
     st.close()
+    (path / META_FILE).unlink()
+    (path / LEGACY_META_FILE).write_text(json.dumps({"format": 1, "graphs": graphs}))
+    ro = Store(path, read_only=True)  # read as it is, nothing written
+    try:
+        assert ro.meta(AGENDA_DOC) == graphs[G_AGENDA]
+    finally:
+        ro.close()
+    assert (path / LEGACY_META_FILE).exists() and not (path / META_FILE).exists()
     st = Store(path)
     try:
         assert int(next(iter(st.query("SELECT (COUNT(*) AS ?n) WHERE { ?s a ng:Stance }")))["n"].value) == 5
+        assert {g: st.meta(g) for g in graphs} == graphs
     finally:
         st.close()
+    assert not (path / LEGACY_META_FILE).exists()
+    assert GraphMetadata(path, writable=False).graphs == graphs
 
 
 def test_quads_all_and_one(store):
