@@ -9,6 +9,8 @@ import threading
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest_store import AGENDA_DOC, REPORT_DOC, SUMMIT_DOC, build_fixture_store, fixture_graphs, fixture_meta
 from navograph import vocab
@@ -397,3 +399,39 @@ def test_replace_graph_timing_is_reasonable(tmp_path):
         assert st.count(g) == 2000
     finally:
         st.close()
+
+
+_POOL = [ox.Triple(ox.NamedNode(f"urn:s:{i % 4}"), ox.NamedNode(f"urn:p:{i % 3}"),
+                   ox.Literal(f"o{i}") if i % 2 else ox.NamedNode(f"urn:o:{i}")) for i in range(12)]
+_GRAPHS = [vocab.graph_iri(f"00{i}_letter") for i in range(3)]
+
+
+@settings(derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["replace", "bulk", "remove"]), st.integers(0, 2),
+                                st.sets(st.integers(0, 11), max_size=8)), min_size=1, max_size=8))
+def test_union_stays_the_set_union_of_the_named_graphs(tmp_path_factory, steps):
+    """Any sequence of writes (transactional diffs, bulk loads, removals) over graphs that share
+    triples leaves each graph with its last content and the default graph = their set union."""
+    st_ = Store(tmp_path_factory.mktemp("union"))
+    expected: dict[str, set[ox.Triple]] = {}
+    try:
+        for op, k, picks in steps:
+            g = _GRAPHS[k]
+            triples = {_POOL[i] for i in picks}
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for t in sorted(triples, key=str)]
+            if op == "remove" or not triples:
+                st_.remove_graph(g)
+                expected.pop(g, None)
+            elif op == "replace":
+                st_.replace_graph(g, quads, {})
+                expected[g] = triples
+            else:
+                st_.bulk_add_graphs([(g, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), {})])
+                expected[g] = triples
+            for name in _GRAPHS:
+                assert {q.triple for q in st_.quads(name)} == expected.get(name, set())
+            default = {q.triple for q in st_.ox.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+            assert default == set().union(*expected.values())
+            assert set(st_.graph_names()) == set(expected)
+    finally:
+        st_.close()
