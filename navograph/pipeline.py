@@ -250,7 +250,8 @@ class _Writer:
         now = _now()
         batch = [(vocab.graph_iri(doc_id), data, dict(meta, rules=self.fingerprint, letter=doc_id, built_at=now))
                  for doc_id, data, meta in self.pending]
-        self.result.triples += self.store.bulk_add_graphs(batch)
+        # the N-Quads come from pyoxigraph.serialize in _analyse_one: their IRIs are valid
+        self.result.triples += self.store.bulk_add_graphs(batch, lenient=True)
         for doc_id, _, meta in self.pending:
             self.result.words += meta.get("words", 0)
             self.result.built.append(doc_id)

@@ -327,7 +327,8 @@ class Store:
             ops.append(f"INSERT DATA {{\n{body}GRAPH {g} {{\n{body}}} }}")
         return ops
 
-    def bulk_add_graphs(self, batch: Iterable[tuple[str, bytes, dict[str, Any] | None]]) -> int:
+    def bulk_add_graphs(self, batch: Iterable[tuple[str, bytes, dict[str, Any] | None]], *,
+                        lenient: bool = False) -> int:
         """Add graphs that do not exist yet with one bulk load, and their metadata in one write.
 
         ``batch`` holds ``(graph, nquads, meta)``: ``nquads`` is the N-Quads serialisation of
@@ -339,7 +340,10 @@ class Store:
         per quad than a transaction and 5x cheaper than the SPARQL update of
         :meth:`add_graphs`; the N-Quads are parsed in Rust, no Python objects are made. A graph
         of the batch that already exists is replaced with :meth:`add_graphs` instead (one
-        transaction; a bulk load cannot remove the old triples). Returns the triples stored.
+        transaction; a bulk load cannot remove the old triples). ``lenient=True`` skips
+        Oxigraph's IRI validation while parsing (about 10% of the load's CPU): only for
+        N-Quads that ``pyoxigraph.serialize`` wrote from terms it had already validated.
+        Returns the triples stored.
         """
         self._check_writable()
         fresh: list[tuple[str, bytes, dict[str, Any] | None]] = []
@@ -367,7 +371,7 @@ class Store:
             total += lines
         with self._write_lock:
             try:
-                self.ox.bulk_load(b"".join(chunks), format=ox.RdfFormat.N_QUADS)
+                self.ox.bulk_load(b"".join(chunks), format=ox.RdfFormat.N_QUADS, lenient=lenient)
             except (OSError, RuntimeError, SyntaxError) as exc:
                 raise StoreError(f"cannot bulk-load {len(fresh)} graph(s) into {self.path}: {exc}") from exc
             self._record(infos)
