@@ -152,18 +152,16 @@ def phase_validate(store: Path) -> dict:
             "violations": len(report.errors), "rss_main_mb": _rss_mb(resource.RUSAGE_SELF)}
 
 
-def phase_export(store: Path, out: Path) -> dict:
+def phase_export(store: Path, out: Path, fmt: str) -> dict:
     from navograph.export import EXTENSIONS, export_rdf
     from navograph.store import Store
 
-    res = {}
     with Store(store, read_only=True) as st:
-        for fmt in FORMATS:
-            target = out / f"graph{EXTENSIONS[fmt]}"
-            t0 = time.perf_counter()
-            n = export_rdf(st, fmt, target)
-            res[fmt] = {"seconds": time.perf_counter() - t0, "bytes": n}
-            target.unlink()
+        target = out / f"graph{EXTENSIONS[fmt]}"
+        t0, c0 = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+        n = export_rdf(st, fmt, target)
+        res = {"seconds": time.perf_counter() - t0, "cpu": _cpu(resource.RUSAGE_SELF) - c0, "bytes": n}
+        target.unlink()
     res["rss_main_mb"] = _rss_mb(resource.RUSAGE_SELF)
     return res
 
@@ -177,6 +175,7 @@ def child(argv: list[str]) -> None:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--model")
+    ap.add_argument("--format", choices=FORMATS)
     a = ap.parse_args(argv)
     if a.phase == "build":
         res = phase_build(a.corpus, a.store, a.jobs, a.batch_size, a.model)
@@ -185,7 +184,7 @@ def child(argv: list[str]) -> None:
     elif a.phase == "validate":
         res = phase_validate(a.store)
     elif a.phase == "export":
-        res = phase_export(a.store, a.out)
+        res = phase_export(a.store, a.out, a.format)
     else:
         raise SystemExit(f"unknown phase {a.phase}")
     print("RESULT " + json.dumps(res))
@@ -222,8 +221,10 @@ def bench_size(n: int, work: Path, args) -> dict:
         print(f"[{n} letters] validate ...", flush=True)
         row["validate"] = run_child("validate", "--store", str(store))
     if n <= args.export_max:
-        print(f"[{n} letters] export ...", flush=True)
-        row["export"] = run_child("export", "--store", str(store), "--out", str(work))
+        row["export"] = {}
+        for fmt in FORMATS:  # one process per format: peak memory per format
+            print(f"[{n} letters] export {fmt} ...", flush=True)
+            row["export"][fmt] = run_child("export", "--store", str(store), "--out", str(work), "--format", fmt)
     b, t = row["build"], row["tokenise"]
     row["words_per_second"] = b["words"] / b["seconds"]
     row["ratio_to_tokenise"] = b["seconds"] / t["seconds"]
@@ -248,6 +249,24 @@ def table(rows: list[dict]) -> str:
                  *[f"{e[f]['seconds']:.1f}" if e else "skipped" for f in FORMATS],
                  f"{b['load_avg']:.1f}"]
         lines.append(" | ".join(str(c) for c in cells))
+    return "\n".join(lines)
+
+
+def growth(rows: list[dict]) -> str:
+    """Per phase and corpus size: seconds per 1,000 letters and peak memory of the phase's
+    process. Flat seconds per 1,000 letters = linear growth; flat memory = streaming."""
+    phases = [("build", lambda r: r["build"]), ("tokenise", lambda r: r["tokenise"]),
+              ("validate", lambda r: r.get("validate")),
+              *[(f"export {f}", lambda r, f=f: (r.get("export") or {}).get(f)) for f in FORMATS]]
+    head = ["phase", *[f"{r['letters']:,} letters: s per 1k letters / peak MB" for r in rows]]
+    lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    for name, get in phases:
+        cells = [name]
+        for r in rows:
+            d = get(r)
+            cells.append("skipped" if not d else
+                         f"{d['seconds'] * 1000 / r['letters']:.1f} / {d['rss_main_mb']:.0f}")
+        lines.append(" | ".join(cells))
     return "\n".join(lines)
 
 
@@ -288,6 +307,8 @@ def main(argv: list[str] | None = None) -> None:
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print()
     print(table(rows))
+    print()
+    print(growth(rows))
     print(f"\nwritten to {path}")
 
 
