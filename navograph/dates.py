@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .config import extraction_config
 
@@ -32,8 +33,21 @@ class DateExpr:
         return self.first is not None
 
 
+class _Patterns(NamedTuple):
+    months: dict[str, int]
+    cross: re.Pattern
+    rng: re.Pattern
+    single: re.Pattern
+    month_year: re.Pattern
+    month_only: re.Pattern
+    year_only: re.Pattern
+    rel: list[tuple[re.Pattern, int]]
+    past: re.Pattern
+    future: re.Pattern
+
+
 @functools.lru_cache(maxsize=1)
-def _patterns():
+def _patterns() -> _Patterns:
     cfg = extraction_config()
     months = cfg["months"]
     mon = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
@@ -62,7 +76,18 @@ def _patterns():
     rel = [(re.compile(r["pattern"], re.I), int(r["offset"])) for r in cfg["relative_years"]]
     past = re.compile("|".join(cfg["date_direction"]["past"]), re.I)
     future = re.compile("|".join(cfg["date_direction"]["future"]), re.I)
-    return months, cross, rng, single, month_year, month_only, year_only, rel, past, future
+    return _Patterns(months, cross, rng, single, month_year, month_only, year_only, rel, past, future)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _may_hold_date(text: str, ref: dt.date | None, pats: _Patterns) -> bool:
+    """False when no expression can match ``text``: every pattern needs a digit but the
+    month-only one ("in juli") and the relative years ("dit jaar", read only with a reference
+    date), which are tried as they are."""
+    return bool(_DIGIT.search(text) or pats.month_only.search(text) or (
+        ref is not None and any(pat.search(text) for pat, _ in pats.rel)))
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
@@ -75,8 +100,8 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
 def _infer_year(month: int, day: int, ref: dt.date | None, context: str) -> int | None:
     if ref is None:
         return None
-    _, *_rest = _patterns()
-    past, future = _rest[-2], _rest[-1]
+    pats = _patterns()
+    past, future = pats.past, pats.future
     candidates = []
     for y in (ref.year - 1, ref.year, ref.year + 1):
         d = _safe_date(y, month, day)
@@ -97,7 +122,10 @@ def _infer_year(month: int, day: int, ref: dt.date | None, context: str) -> int 
 
 def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
     """All date expressions in ``text``, left to right, without overlaps."""
-    months, cross, rng, single, month_year, month_only, year_only, rel, past, future = _patterns()
+    pats = _patterns()
+    if not _may_hold_date(text, ref, pats):
+        return []  # most sentences: skip the seven expression scans
+    months, cross, rng, single, month_year, month_only, year_only, rel = pats[:8]
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
 

@@ -78,6 +78,8 @@ class Sent:
     text: str
     body: bool  # False for footnotes
     index: int
+    t0: int = 0  # its tokens: DocTokens indices [t0, t1)
+    t1: int = 0
 
 
 @dataclass(slots=True)
@@ -104,12 +106,68 @@ class _MeetingRef:
     explicit_year: bool = True  # the text gives the year ("14 mei 2022"), not "op 5 april"
 
 
+@dataclass(slots=True)
+class DocTokens:
+    """The spaCy ``Doc`` read once into plain lists, indexed like the Doc's tokens.
+
+    The rules read these instead of asking the Doc again: every ``doc[i]``, ``for t in doc``
+    or ``span.text`` builds Python ``Token`` objects, which cost more than the rules
+    themselves. ``ents`` are the Doc's entities in order (token start, token end, char start,
+    char end, label, entity id), the label and id as strings.
+    """
+
+    text: str  # the Doc's text (the normalised text as spaCy got it)
+    start: list[int]  # character offset of each token
+    end: list[int]
+    orth: list[str]  # token text
+    lemma: list[str]  # lemma ("" when none)
+    space: list[bool]  # whitespace-only token
+    punct: list[bool]  # spaCy's is_punct
+    ws: list[bool]  # followed by a space
+    sent_starts: list[int]  # first token of every sentence
+    ents: list[tuple[int, int, int, int, str, str]]
+
+
+_LEMMA_STRINGS: dict[int, str] = {}  # lemma hash -> string, shared by all Docs of a process
+
+
+def read_doc(doc: Doc, text: str | None = None) -> DocTokens:
+    """One pass over ``doc`` (``text``: its text, when the caller has it; checked by length)."""
+    import numpy as np
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, SENT_START, SPACY
+
+    arr = doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SPACY, LEMMA, SENT_START]).reshape(-1, 7)
+    small = arr[:, :5].astype(np.int64)
+    idx = small[:, 0].tolist()
+    end = (small[:, 0] + small[:, 1]).tolist()
+    space, punct, ws = (small[:, 2:5] != 0).T.tolist()
+    # as Doc.sents: a sentence starts at token 0 and wherever sent_start is 1
+    starts = np.flatnonzero(arr[:, 6] == 1).tolist()
+    if idx and (not starts or starts[0] != 0):
+        starts.insert(0, 0)
+    if text is None or len(text) != (end[-1] + ws[-1] if idx else 0):
+        text = doc.text
+    strings, lemmas = doc.vocab.strings, _LEMMA_STRINGS
+    if len(lemmas) > 200_000:
+        lemmas.clear()
+    lemma = []
+    for h in arr[:, 5].tolist():
+        s = lemmas.get(h)
+        if s is None:
+            s = lemmas[h] = strings[h] if h else ""
+        lemma.append(s)
+    ents = [(e.start, e.end, e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
+    return DocTokens(text, idx, end, [text[a:b] for a, b in zip(idx, end)], lemma, space, punct, ws,
+                     starts, ents)
+
+
 @dataclass
 class Context:
     src: "SourceDocument"
     doc: Doc
     catalogue: "Catalogue"
     cfg: dict
+    tokens: DocTokens | None = None  # the Doc read once (see read_doc)
     sents: list[Sent] = field(default_factory=list)
     ents: list[Ent] = field(default_factory=list)
     discovered: dict[str, Entity] = field(default_factory=dict)
@@ -149,12 +207,19 @@ def _compiled(cfg_id: int):
         "informal": re.compile(m["informal_pattern"], re.I),
         "place": re.compile(m["place_pattern"]),
         "part_cues": [re.compile(c, re.I) for c in p["cues"]],
+        "part_any": _any_of(p["cues"]),
         "scope_after": [re.compile(r"^\s*" + c + r"|" + c + r"\s*$", re.I) for c in p["scope_after"]],
-        "part_exclude": [re.compile(c, re.I) for c in p.get("exclude", [])],
+        "part_exclude": _any_of(p.get("exclude", [])),
         "scope_stop": re.compile("|".join(p["scope_stop"]), re.I),
         "letter_kind": [(re.compile(c["pattern"], re.I), c["kind"]) for c in cfg["letter_kind"]["cues"]],
         "letter_date": [re.compile(x, re.M) for x in cfg["letter_date"]["patterns"]],
     }
+
+
+def _any_of(patterns: list[str]) -> re.Pattern | None:
+    """One case-insensitive regex that matches where any of ``patterns`` does: a sentence is
+    scanned once to learn that none does (most sentences), not once per pattern."""
+    return re.compile("|".join(f"(?:{c})" for c in patterns), re.I) if patterns else None
 
 
 def _rules(cfg: dict) -> dict:
@@ -164,55 +229,57 @@ def _rules(cfg: dict) -> dict:
 # --------------------------------------------------------------------------- sentences & entities
 
 def _sentences(ctx: Context) -> list[Sent]:
+    """The Doc's sentences (as ``Doc.sents``) that are not only whitespace."""
     out = []
     body_end = ctx.src.body_end
-    for i, s in enumerate(ctx.doc.sents):
-        text = s.text
+    tk = ctx.tokens
+    bounds = tk.sent_starts + [len(tk.start)]
+    for a, b in zip(bounds, bounds[1:]):
+        start, end = tk.start[a], tk.end[b - 1]
+        text = tk.text[start:end]  # Span.text: the tokens with the spaces between them
         if not text.strip():
             continue
-        start, end = s.start_char, s.end_char
-        out.append(Sent(start, end, text, start < body_end, i))
-    for i, s in enumerate(out):
-        s.index = i
+        out.append(Sent(start, end, text, start < body_end, len(out), a, b))
     return out
 
 
 def _ruler_entities(ctx: Context) -> list[Ent]:
     ents = []
     prefixes = set(ctx.cfg.get("geo_prefixes", []))
-    doc = ctx.doc
-    for e in doc.ents:
-        key = e.ent_id_
+    tk = ctx.tokens
+    orth = tk.orth
+    for i, e_end, start, end, label, key in tk.ents:
         if not key:
             continue
-        i = e.start
-        if i >= 2 and doc[i - 1].text in "-‐‑" and not doc[i - 2].whitespace_ and doc[i - 2].text in prefixes:
+        if i >= 2 and orth[i - 1] in "-‐‑" and not tk.ws[i - 2] and orth[i - 2] in prefixes:
             continue  # "Noord-Amerika" is not America
-        ents.append(Ent(e.start_char, e.end_char, key, e.label_.lower(), e.text))
-        if e.label_ == "ROLE":
+        ents.append(Ent(start, end, key, label.lower(), tk.text[start:end]))
+        if label == "ROLE":
             # "Hoge Vertegenwoordiger van de EU": the organisation inside a role's name is named too
-            for tok in e:
-                inner = lookup_surface(ctx.catalogue, tok.text) if tok.text[:1].isupper() else None
+            for j in range(i, e_end):
+                word = orth[j]
+                inner = lookup_surface(ctx.catalogue, word) if word[:1].isupper() else None
                 if inner is not None and inner.kind in ("organisation", "country") and inner.key != key:
-                    ents.append(Ent(tok.idx, tok.idx + len(tok.text), inner.key, inner.kind, tok.text))
+                    ents.append(Ent(tk.start[j], tk.end[j], inner.key, inner.kind, word))
     return ents
 
 
 def _model_candidates(ctx: Context) -> list[Ent]:
     """Entities a statistical NER found that no catalogue pattern covers, typed by rules."""
     out = []
-    for e in ctx.doc.ents:
-        if e.ent_id_:
+    tk = ctx.tokens
+    for i, e_end, start, end, label, key in tk.ents:
+        if key:
             continue
-        kind = MODEL_LABELS.get(e.label_)
+        kind = MODEL_LABELS.get(label)
         if kind is None:
             continue
-        text = e.text.strip()
+        text = tk.text[start:end].strip()
         if not text or not text[0].isupper():
             continue
         known = lookup_surface(ctx.catalogue, text)
         if known is not None:
-            out.append(Ent(e.start_char, e.end_char, known.key, known.kind, text))
+            out.append(Ent(start, end, known.key, known.kind, text))
             continue
         if kind == "person":
             key = _person_key(text)
@@ -222,10 +289,11 @@ def _model_candidates(ctx: Context) -> list[Ent]:
             continue  # places the catalogue does not know are left to the meeting rules
         if not key:
             continue
-        ctx.discovered.setdefault(key, Entity(
-            key=key, kind=kind, label_nl=text, label_en=text, discovered=True,
-            evidence=ctx.evidence(e.sent.start_char, e.sent.end_char)))
-        out.append(Ent(e.start_char, e.end_char, key, kind, text))
+        if key not in ctx.discovered:
+            sent = ctx.doc[i:e_end].sent
+            ctx.discovered[key] = Entity(key=key, kind=kind, label_nl=text, label_en=text, discovered=True,
+                                         evidence=ctx.evidence(sent.start_char, sent.end_char))
+        out.append(Ent(start, end, key, kind, text))
     return out
 
 
@@ -796,7 +864,9 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
     for sent in ctx.sents:
         if not sent.body or sent.index in other_sents:
             continue
-        if any(rx.search(sent.text) for rx in rules["part_exclude"]):
+        if rules["part_any"] is None or not rules["part_any"].search(sent.text):
+            continue  # no participation cue
+        if rules["part_exclude"] is not None and rules["part_exclude"].search(sent.text):
             continue
         spans = []
         for rx in rules["part_cues"]:
@@ -821,7 +891,10 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
 # --------------------------------------------------------------------------- main entry
 
 def analyse(src: "SourceDocument", doc: Doc, catalogue: "Catalogue") -> Context:
-    ctx = Context(src=src, doc=doc, catalogue=catalogue, cfg=extraction_config())
+    from .nlp import spacy_text
+
+    ctx = Context(src=src, doc=doc, catalogue=catalogue, cfg=extraction_config(),
+                  tokens=read_doc(doc, spacy_text(src.text)))
     ctx.sents = _sentences(ctx)
     ctx.ents = _ruler_entities(ctx)
     ctx.ents.extend(_model_candidates(ctx))

@@ -28,8 +28,9 @@ are general patterns of the genre:
    meeting is the letter's primary meeting unless the sentence dates another one.
 
 Cost: a sentence is tokenised and matched only when it holds a cue's anchor word (found with
-one vectorised pass over the Doc); topics, entities and holders are computed lazily, for
-sentences with a cue or sentences a later anaphor refers to.
+one pass over the Doc's tokens as ``extract.read_doc`` read them, never over spaCy ``Token``
+objects); topics, entities and holders are computed lazily, for sentences with a cue or
+sentences a later anaphor refers to.
 """
 from __future__ import annotations
 
@@ -256,29 +257,16 @@ def _token_forms(text: str, lemma: str) -> tuple[str, str, frozenset[str], bool,
     return text, low, frozenset(forms), punct, text[:1].isupper()
 
 
-_DOC_ARRAYS: dict[int, tuple] = {}
-
-
-def _doc_arrays(doc, anchors: frozenset[str] = frozenset()) -> tuple[list[int], list[int], list[int]]:
-    """Per document, once: token start and end offsets, and a running count of tokens whose
-    lower-case form or lemma is a cue anchor (so a sentence without one is skipped cheaply)."""
-    cached = _DOC_ARRAYS.get(id(doc))
-    if cached is not None and cached[0] is doc and cached[1] is anchors:
-        return cached[2], cached[3], cached[4]
-    import numpy as np
-    from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
-
-    arr = doc.to_array([IDX, LENGTH, LOWER, LEMMA])
-    strings = doc.vocab.strings
-    hashes = np.array(sorted(strings.add(a) for a in anchors), dtype=arr.dtype) if anchors else \
-        np.zeros(0, dtype=arr.dtype)
-    hit = np.isin(arr[:, 2], hashes) | np.isin(arr[:, 3], hashes)
-    starts = arr[:, 0].tolist()
-    ends = (arr[:, 0] + arr[:, 1]).tolist()
-    running = [0] + np.cumsum(hit).tolist()
-    _DOC_ARRAYS.clear()
-    _DOC_ARRAYS[id(doc)] = (doc, anchors, starts, ends, running)
-    return starts, ends, running
+def _anchor_counts(ctx: "Context", anchors: frozenset[str]) -> list[int]:
+    """Running count over the Doc's tokens of those whose lower-case text or lemma is a cue
+    anchor: a sentence without one is skipped cheaply."""
+    running = [0]
+    n = 0
+    for text, lemma in zip(ctx.tokens.orth, ctx.tokens.lemma):
+        if text.lower() in anchors or lemma in anchors:
+            n += 1
+        running.append(n)
+    return running
 
 
 class Toks(list):
@@ -292,25 +280,15 @@ class Toks(list):
         self.cands: dict[int, list] = {}
 
 
-def _tok_range(ctx: "Context", sent: "Sent") -> tuple[int, int]:
-    """Document token indices [i0, i1) of a sentence."""
-    starts, ends, _ = _doc_arrays(ctx.doc)
-    i0 = max(0, bisect.bisect_right(starts, sent.start) - 1)
-    if i0 < len(starts) and ends[i0] <= sent.start:
-        i0 += 1  # the token before ends before the sentence
-    return i0, bisect.bisect_left(starts, sent.end)
-
-
 def _tokens(ctx: "Context", sent: "Sent") -> list[Tok]:
-    i0, i1 = _tok_range(ctx, sent)
-    doc = ctx.doc
+    tk = ctx.tokens
+    orth, lemma, space, is_punct, starts, ends = tk.orth, tk.lemma, tk.space, tk.punct, tk.start, tk.end
     out = Toks()
-    for di in range(i0, i1):
-        t = doc[di]
-        if t.is_space:
+    for di in range(sent.t0, sent.t1):
+        if space[di]:
             continue
-        text, low, forms, punct, upper = _token_forms(t.text, t.lemma_ or "")
-        out.append(Tok(len(out), t.idx, t.idx + len(t.text), text, low, forms, punct or t.is_punct, upper, di))
+        text, low, forms, punct, upper = _token_forms(orth[di], lemma[di])
+        out.append(Tok(len(out), starts[di], ends[di], text, low, forms, punct or is_punct[di], upper, di))
     return out
 
 
@@ -1007,7 +985,7 @@ def extract_stances(ctx: "Context", letter: Letter) -> list[Stance]:
                 return h
         return None
     heading: SentInfo | None = None
-    _starts, _ends, running = _doc_arrays(ctx.doc, lex.anchors)
+    running = _anchor_counts(ctx, lex.anchors)
     has_dep = ctx.doc.has_annotation("DEP")
     ei = 0
     for sent in ctx.sents:
@@ -1015,7 +993,7 @@ def extract_stances(ctx: "Context", letter: Letter) -> list[Stance]:
             continue
         pi = para_of(sent.start)
         is_heading = 0 <= pi < len(paragraphs) and paragraphs[pi].heading
-        i0, i1 = _tok_range(ctx, sent)
+        i0, i1 = sent.t0, sent.t1
         if i0 >= i1:
             continue
         info = SentInfo(sent, None, ctx)
