@@ -333,7 +333,9 @@ def _acronym_matches(acr: str, long: str) -> bool:
 
 
 _ACR = r"[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*"
-_LONG_WORD = r"[A-Za-zÀ-ÿ][\w’'-]*"
+# possessive: what follows a word (space, bracket) is never a word character, so giving
+# characters back never helps a match; it only made every failed attempt backtrack per letter
+_LONG_WORD = r"[A-Za-zÀ-ÿ][\w’'-]*+"
 _DEF_LONG_FIRST = re.compile(
     rf"(?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\s*\((?P<acr>{_ACR})(?:[’']s)?\)")
 _DEF_ACR_FIRST = re.compile(rf"\b(?P<acr>{_ACR})\s*\((?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\)")
@@ -411,11 +413,29 @@ def _build_title_regex(ctx: Context) -> re.Pattern:
         for form in (ent.label_nl, ent.label_en, *ent.aliases):
             if form and len(form) > 1:
                 titles.add(form)
-    alts = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    alts = _ignorecase_alternation(sorted(titles, key=len, reverse=True))
     parts = "|".join(re.escape(p) for p in cfg["particles"])
     name_word = r"[A-ZÀ-Ý][a-zà-ÿ’'-]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?"
     name = rf"(?:(?i:{parts})\s+){{0,3}}{name_word}"
-    return re.compile(rf"(?<![\w])(?P<title>(?i:{alts}))\s+(?P<name>{name})(?![\w])")
+    return re.compile(rf"(?<![\w])(?P<title>{alts})\s+(?P<name>{name})(?![\w])")
+
+
+def _ignorecase_alternation(words: list[str]) -> str:
+    """``(?i:w1|w2|...)``, first match wins in the order given, with the words that start with
+    the same letter grouped behind it: ``(?i:m(?:inister|in)|p(?:resident|remier))``.
+
+    The regex engine then tries one branch per letter instead of every word. Words that start
+    with different ASCII letters or digits never match at the same place (case-insensitively
+    either), so only the order within a group matters, and it is kept. With a word that starts
+    otherwise the plain alternation is returned.
+    """
+    if not all(w[:1].isascii() and w[:1].isalnum() for w in words):
+        return "(?i:" + "|".join(re.escape(w) for w in words) + ")"
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0].lower(), []).append(w[1:])
+    return "(?i:" + "|".join(re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in group) + ")"
+                             for first, group in groups.items()) + ")"
 
 
 def _discover_persons(ctx: Context) -> None:
