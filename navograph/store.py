@@ -31,6 +31,7 @@ coexist with each other, but not with a writer (undefined behaviour in Oxigraph)
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -39,7 +40,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -121,14 +122,21 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace."""
+@contextlib.contextmanager
+def atomic_writer(path: Path | str) -> Iterator[BinaryIO]:
+    """Write a file atomically, as a stream: ``with atomic_writer(path) as fh: fh.write(...)``.
+
+    ``fh`` is a temporary file in ``path``'s folder (created if needed). When the block ends
+    normally the file is flushed, fsynced, given the mode a plain ``open()`` would give it and
+    renamed over ``path``, and the folder is fsynced; if the block (or any of that) raises,
+    the temporary file is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp makes the file private (0600); give it the mode a plain open() would
@@ -150,6 +158,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace."""
+    with atomic_writer(path) as fh:
+        fh.write(data)
 
 
 class Store:
