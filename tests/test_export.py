@@ -1,4 +1,5 @@
-"""RDF exports: round trips through the other parser, determinism, atomic writes, CLI."""
+"""RDF exports: round trips through the other parser, determinism and canonical order, streaming,
+atomic and interrupted writes, blank nodes, CLI."""
 from __future__ import annotations
 
 import io
@@ -6,6 +7,7 @@ import json
 import random
 import sys
 import types
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -15,10 +17,11 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from conftest_store import AGENDA_DOC, REPORT_DOC, build_fixture_store, fixture_graphs, fixture_meta
+import navograph.export as export_mod
 from navograph import vocab
 from navograph.cli_store import register
 from navograph.export import (
-    CONTEXT_PATH, RDF_FORMATS, ExportError, export_rdf, load_context, render_rdf, serialize_quads,
+    CONTEXT_PATH, EXTENSIONS, RDF_FORMATS, ExportError, export_rdf, load_context, render_rdf, serialize_quads,
 )
 from navograph.store import Store
 
@@ -318,3 +321,287 @@ def test_cli_export_graph_format_without_viz(store, app, monkeypatch):
 def test_cli_missing_store(app, tmp_path):
     r = CliRunner().invoke(app, ["export", "--store", str(tmp_path / "none")])
     assert r.exit_code == 1 and "no store" in r.output
+
+
+# -- streaming, canonical order, interruptions ----------------------------------------------------
+
+
+def _nt_line(q) -> bytes:
+    return (str(q.triple) + " .").encode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS)
+def test_export_to_file_and_to_stdout_equal_render_rdf(store, tmp_path, capsysbinary, fmt):
+    expected = render_rdf(store, fmt)
+    out = tmp_path / "x" / f"navograph{EXTENSIONS[fmt]}"
+    assert export_rdf(store, fmt, out) == len(expected)
+    assert out.read_bytes() == expected
+    assert export_rdf(store, fmt, None) == len(expected)  # to sys.stdout.buffer
+    assert capsysbinary.readouterr().out == expected
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file, no sort folder
+
+
+def test_ntriples_is_the_sorted_set_of_all_triples(store):
+    # triples shared by letter graphs (the FMM meeting) are written once
+    expected = sorted({_nt_line(q) for qs in fixture_graphs().values() for q in qs})
+    assert sum(len(qs) for qs in fixture_graphs().values()) > len(expected)  # there are shared triples
+    assert render_rdf(store, "ntriples").split(b"\n") == expected + [b""]
+
+
+def test_nquads_order_is_graph_by_graph_by_name(store):
+    expected = []
+    for g in sorted(fixture_graphs(), key=lambda g: f"<{g}>"):
+        expected += sorted(_nt_line(q)[:-1] + f"<{g}> .".encode() for q in fixture_graphs()[g])
+    assert render_rdf(store, "nquads").split(b"\n") == expected + [b""]
+
+
+def test_jsonld_is_laid_out_like_json_dumps(store):
+    data = render_rdf(store, "jsonld")
+    assert data == (json.dumps(json.loads(data), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_empty_store_exports(tmp_path):
+    st = Store(tmp_path / "empty")
+    try:
+        for fmt in ("turtle", "trig", "nquads", "ntriples"):
+            assert render_rdf(st, fmt) == b"", fmt
+        doc = json.loads(render_rdf(st, "jsonld"))
+        assert doc == {"@context": load_context(), "@graph": []}
+    finally:
+        st.close()
+
+
+def _store_built_by(path, how: str) -> Store:
+    """The fixture content, written another way and in another order."""
+    st = Store(path)
+    items = list(fixture_graphs().items())
+    if how == "add_graphs":
+        st.add_graphs([(g, list(reversed(qs)), fixture_meta(g)) for g, qs in reversed(items)])
+    elif how == "bulk":
+        random.Random(3).shuffle(items)
+        st.bulk_add_graphs([(g, ox.serialize(random.Random(g).sample(qs, len(qs)), format=ox.RdfFormat.N_QUADS),
+                             fixture_meta(g)) for g, qs in items])
+    else:  # direct writes, then metadata (and union) afterwards
+        random.Random(5).shuffle(items)
+        st.ox.extend([q for _, qs in items for q in reversed(qs)])
+        st.set_meta([(g, fixture_meta(g)) for g, _ in items])
+    return st
+
+
+@pytest.mark.parametrize("how", ["add_graphs", "bulk", "direct"])
+def test_exports_do_not_depend_on_how_the_store_was_built(store, tmp_path, how):
+    other = _store_built_by(tmp_path / how, how)
+    try:
+        for fmt in RDF_FORMATS:
+            assert render_rdf(other, fmt) == render_rdf(store, fmt), fmt
+            assert render_rdf(other, fmt, graph=REPORT_DOC) == render_rdf(store, fmt, graph=REPORT_DOC), fmt
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
+def test_union_sorted_on_disk_equals_sorted_in_memory(store, tmp_path, monkeypatch, fmt):
+    expected = render_rdf(store, fmt)
+    runs = []
+    spill = export_mod._Union._spill
+
+    def counting_spill(self):
+        spill(self)
+        runs.append(self.runs[-1])
+    monkeypatch.setattr(export_mod._Union, "_spill", counting_spill)
+    monkeypatch.setattr(export_mod, "SORT_BUFFER_BYTES", 1)  # every graph becomes a sorted run on disk
+    out = tmp_path / "out" / f"u{EXTENSIONS[fmt]}"
+    export_rdf(store, fmt, out)
+    assert len(runs) == len(fixture_graphs())
+    assert out.read_bytes() == expected
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # the runs were beside it, and are gone
+    assert runs and not any(Path(r).exists() for r in runs)
+
+
+def test_merge_of_sorted_runs(monkeypatch):
+    monkeypatch.setattr(export_mod, "_PARSE_BATCH", 64)  # blocks of 1,024 lines: many rounds per run
+    rnd = random.Random(11)
+    words = [f"<http://e/{rnd.randrange(10**6):07d}> .".encode() for _ in range(60000)]
+    runs = [sorted(set(words[i::7])) for i in range(7)] + [[], sorted(set(words[:10]))]
+    got = [ln for batch in export_mod._merged([iter(r) for r in runs]) for ln in batch]
+    assert got == sorted(set(words))
+
+
+class _Boom(RuntimeError):
+    pass
+
+
+def _failing_source(monkeypatch, after: int, seen: list) -> None:
+    """Make the store's graphs fail to read after ``after`` graphs (recording bytes written)."""
+    real_source, real_counted = export_mod._store_graphs, export_mod._Counted
+    written = []
+
+    class Counted(real_counted):
+        def __init__(self, out):
+            super().__init__(out)
+            written.append(self)
+
+    def source(st, names):
+        for i, item in enumerate(real_source(st, names)):
+            if i == after:
+                seen.append(sum(c.n for c in written))
+                raise _Boom("the disk went away")
+            yield item
+    monkeypatch.setattr(export_mod, "_store_graphs", source)
+    monkeypatch.setattr(export_mod, "_Counted", Counted)
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS)
+def test_an_export_interrupted_midway_leaves_the_previous_file(store, tmp_path, monkeypatch, fmt):
+    out = tmp_path / "out" / f"navograph{EXTENSIONS[fmt]}"
+    export_rdf(store, fmt, out)
+    before = out.read_bytes()
+    seen: list[int] = []
+    _failing_source(monkeypatch, 3, seen)
+    monkeypatch.setattr(export_mod, "SORT_BUFFER_BYTES", 1)  # graph formats have sort runs on disk by then
+    with pytest.raises(_Boom):
+        export_rdf(store, fmt, out)
+    if fmt in DATASET_FORMATS:
+        assert seen[0] > 0  # it failed while writing (graphs 1-3 were written)
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file, no sort runs
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
+def test_an_export_failing_while_writing_the_union_leaves_the_previous_file(store, tmp_path, monkeypatch, fmt):
+    out = tmp_path / "out" / f"navograph{EXTENSIONS[fmt]}"
+    export_rdf(store, fmt, out)
+    before = out.read_bytes()
+    real = export_mod._merged
+    monkeypatch.setattr(export_mod, "SORT_BUFFER_BYTES", 1)
+    monkeypatch.setattr(export_mod, "_PARSE_BATCH", 16)  # many batches
+
+    def merged(runs):
+        it = real(runs)
+        yield next(it)
+        raise _Boom("read error in a sort run")
+    monkeypatch.setattr(export_mod, "_merged", merged)
+    with pytest.raises(_Boom):
+        export_rdf(store, fmt, out)
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "jsonld"])
+def test_dataset_exports_write_a_graph_before_reading_the_next(store, monkeypatch, fmt):
+    events: list[str] = []
+    real = export_mod._store_graphs
+
+    def source(st, names):
+        for item in real(st, names):
+            events.append("read")
+            yield item
+    monkeypatch.setattr(export_mod, "_store_graphs", source)
+
+    class Sink(io.BytesIO):
+        def write(self, b):
+            events.append("write")
+            return super().write(b)
+    sink = Sink()
+    export_rdf(store, fmt, None, stream=sink)
+    reads = [i for i, e in enumerate(events) if e == "read"]
+    assert len(reads) == len(fixture_graphs())
+    for a, b in zip(reads, reads[1:]):  # between two reads, the first graph was written out
+        assert "write" in events[a:b]
+    assert sink.getvalue() == render_rdf(store, fmt)
+
+
+# -- blank nodes ---------------------------------------------------------------------------------
+
+EX = "http://example.org/"
+
+
+def _bnode_quads(seed: int) -> list[ox.Quad]:
+    """g1 and g2 share one blank node; g3 holds an isomorphic copy of g1 with its own blank
+    node; g0 (named to sort after the others) has none."""
+    x, y, z = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    p, q = ox.NamedNode(EX + "p"), ox.NamedNode(EX + "q")
+    g = {n: ox.NamedNode(EX + n) for n in ("g1", "g2", "g3", "zz0")}
+    quads = [
+        ox.Quad(x, p, ox.Literal("1"), g["g1"]), ox.Quad(x, q, z, g["g1"]), ox.Quad(z, p, ox.Literal("z"), g["g1"]),
+        ox.Quad(x, p, ox.Literal("2"), g["g2"]),
+        ox.Quad(y, p, ox.Literal("1"), g["g3"]),
+        ox.Quad(ox.NamedNode(EX + "s"), p, ox.Literal("plain _:notablank"), g["zz0"]),
+    ]
+    w = ox.BlankNode()
+    quads += [ox.Quad(y, q, w, g["g3"]), ox.Quad(w, p, ox.Literal("z"), g["g3"])]
+    random.Random(seed).shuffle(quads)
+    return quads
+
+
+def _bnode_store(path, seed: int) -> Store:
+    st = Store(path)
+    quads = _bnode_quads(seed)
+    st.ox.extend(quads)
+    st.set_meta([(q.graph_name.value, {}) for q in quads])
+    return st
+
+
+@pytest.fixture
+def bnode_store(tmp_path):
+    st = _bnode_store(tmp_path / "b", 1)
+    yield st
+    st.close()
+
+
+def test_blank_nodes_shared_by_graphs_stay_shared_and_distinct_ones_distinct(bnode_store, tmp_path):
+    other = _bnode_store(tmp_path / "b2", 2)  # other labels, other order
+    try:
+        for fmt in RDF_FORMATS:
+            assert render_rdf(other, fmt) == render_rdf(bnode_store, fmt), fmt
+    finally:
+        other.close()
+    quads = list(ox.parse(render_rdf(bnode_store, "nquads"), format=ox.RdfFormat.N_QUADS))
+    subj = {}
+    for qd in quads:
+        if qd.predicate.value == EX + "p" and isinstance(qd.object, ox.Literal) and qd.object.value in "12":
+            subj[qd.graph_name.value] = qd.subject
+    assert subj[EX + "g1"] == subj[EX + "g2"] != subj[EX + "g3"]
+    assert all(isinstance(s, ox.BlankNode) for s in subj.values())
+    # the graph without blank nodes comes first although its name sorts last
+    assert [qd.graph_name.value for qd in quads][0] == EX + "zz0"
+    assert [qd.graph_name.value for qd in quads][1:] == sorted(qd.graph_name.value for qd in quads[1:])
+    nt = render_rdf(bnode_store, "ntriples").decode().splitlines()
+    assert len(nt) == 8 and len({ln.split(" ")[0] for ln in nt if ln.startswith("_:")}) == 4
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS)
+def test_blank_node_exports_parse_back_with_rdflib(bnode_store, fmt):
+    data = render_rdf(bnode_store, fmt)
+    quads = _bnode_quads(0)
+    if fmt in DATASET_FORMATS:
+        ds = rdflib.Dataset()
+        ds.parse(data=data, format=DATASET_FORMATS[fmt])
+        by_graph: dict[str, list] = {}
+        for q in quads:
+            by_graph.setdefault(q.graph_name.value, []).append(q)
+        assert_same_dataset(ds, by_graph)
+    else:
+        g = rdflib.Graph()
+        g.parse(data=data, format=GRAPH_FORMATS[fmt])
+        assert len(g) == 8
+        # the union keeps g1+g2 (x shared, with z) and g3 (y with w) apart
+        assert isomorphic(g, expected_graph(quads))
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS)
+def test_spilled_union_and_single_graph_parse_back_with_rdflib(store, monkeypatch, fmt):
+    monkeypatch.setattr(export_mod, "SORT_BUFFER_BYTES", 200)
+    data = render_rdf(store, fmt, graph=REPORT_DOC)
+    only = fixture_graphs()[vocab.graph_iri(REPORT_DOC)]
+    if fmt in DATASET_FORMATS:
+        ds = rdflib.Dataset()
+        ds.parse(data=data, format=DATASET_FORMATS[fmt])
+        assert_same_dataset(ds, {vocab.graph_iri(REPORT_DOC): only})
+    else:
+        g = rdflib.Graph()
+        g.parse(data=render_rdf(store, fmt), format=GRAPH_FORMATS[fmt])
+        assert lexical_equal(g, expected_union())
+        g = rdflib.Graph()
+        g.parse(data=data, format=GRAPH_FORMATS[fmt])
+        assert lexical_equal(g, expected_graph(only))
