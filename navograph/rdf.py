@@ -274,13 +274,8 @@ def letter_quads(letter: Letter, catalogue: "Catalogue") -> list[Quad]:
         w.add(X, NG["evidence"], w.evidence(c.evidence, L))
 
     # evidence nodes are shared by facts from one sentence: keep each quad once, in order
-    seen: set[Quad] = set()
-    out = []
-    for q in w.quads:
-        if q not in seen:
-            seen.add(q)
-            out.append(q)
-    return out
+    # (a dict keeps the first of equal keys in insertion order; one hash per quad)
+    return list(dict.fromkeys(w.quads))
 
 
 def _parse_into_graph(path: Path, graph: str) -> list[Quad]:

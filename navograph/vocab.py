@@ -6,6 +6,7 @@ set (RFC 3986 ``A-Z a-z 0-9 - . _ ~``) are percent-encoded from their UTF-8 byte
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 BASE = "https://w3id.org/navograph/"
@@ -64,9 +65,15 @@ CATALOGUE_GRAPH = ID + "graph/catalogue"
 ONTOLOGY_GRAPH = ID + "graph/ontology"
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+
+
 def seg(key: str) -> str:
     """Percent-encode one path segment so that any key yields a valid IRI."""
-    return quote(str(key), safe="-._~")
+    key = str(key)
+    if _UNRESERVED.fullmatch(key):
+        return key  # nothing to encode (most keys): what quote() would return, without its work
+    return quote(key, safe="-._~")
 
 
 def entity_iri(kind: str, key: str) -> str:

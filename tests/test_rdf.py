@@ -30,6 +30,14 @@ def test_iris_from_hostile_keys_are_valid(key):
     ox.NamedNode(V.evidence_iri(key, 0, 1))
 
 
+@pytest.mark.parametrize("key", HOSTILE + ["NL", "van-der-lee", "a.b_c~d-e", "EC", "kst-28676-404", "ĳ", "ſ"])
+def test_a_segment_is_the_key_percent_encoded_outside_the_unreserved_set(key):
+    from urllib.parse import quote
+
+    # keys of only A-Z a-z 0-9 - . _ ~ are kept as they are (vocab.seg skips quote() for them)
+    assert V.seg(key) == quote(key, safe="-._~")
+
+
 def _letter(catalogue, name: str) -> Letter:
     ev = Evidence("doc-1", 0, 10, f"{name} zei <iets> & \"meer\"")
     ent = Entity(key=name, kind="person", label_nl=name, label_en=name, discovered=True, evidence=ev)
