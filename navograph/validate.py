@@ -1,9 +1,18 @@
-"""SHACL validation of navograph graphs with pySHACL.
+"""SHACL validation of navograph graphs: the native engine, with pySHACL as reference.
 
-``validate(data)`` merges every named graph of ``data`` into one rdflib graph, adds the
-catalogue and topic scheme (entities live there, and ``sh:class`` checks need their
-types), and validates it against ``ontology/shapes.ttl`` (no inference; SHACL-AF on, for the
-SPARQL constraints). ``data`` may be:
+``validate(data)`` validates the RDF merge of every named graph of ``data`` plus the
+ontology folder's Turtle files (vocabulary, catalogue, topic scheme; entities live there, and
+``sh:class`` checks need their types) against ``ontology/shapes.ttl`` (no inference; SHACL-AF
+on, for the SPARQL constraints and targets). Two engines give the same results:
+
+* ``"native"`` (:mod:`navograph.shacl`) reads the data through pyoxigraph SPARQL; a navograph
+  store is read in place (its default graph is the union of its named graphs), other inputs
+  are loaded into an in-memory pyoxigraph store;
+* ``"pyshacl"`` copies the data into an rdflib graph (:func:`data_graph`) for pySHACL.
+
+``engine="auto"`` (the default) runs the native engine unless it reports that the shapes or
+the data need something it does not implement; then it logs why and runs pySHACL.
+``data`` may be:
 
 * an iterable of :class:`pyoxigraph.Quad` / :class:`pyoxigraph.Triple`;
 * a :class:`navograph.store.Store` (anything with ``.quads()``) or a :class:`pyoxigraph.Store`;
@@ -11,14 +20,18 @@ SPARQL constraints). ``data`` may be:
 * an :class:`rdflib.Graph` or :class:`rdflib.Dataset`.
 
 The result is a :class:`ValidationReport`; ``report.text`` (usable as a string attribute or
-called as ``report.text()``) is a compact summary grouped by shape and message.
+called as ``report.text()``) is a compact summary grouped by shape and message, and
+``report.engine`` names the engine that produced it.
 """
 from __future__ import annotations
 
 import functools
+import itertools
+import logging
 import os
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +42,17 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF as RDFNS, SH
 
 from . import ontology_dir as _default_ontology_dir
-from .vocab import PREFIXES, XSD
+from . import shacl
+from .shacl import RdflibTerms
+from .vocab import PREFIXES
 
 SHAPES_FILE = "shapes.ttl"
 SHAPES_NS = "https://w3id.org/navograph/shapes#"
-_XSD_STRING = XSD + "string"
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+ENGINES = ("auto", "native", "pyshacl")
 _PREFIXES = sorted({**PREFIXES, "ngsh": SHAPES_NS}.items(), key=lambda kv: -len(kv[1]))
+
+
+log = logging.getLogger(__name__)
 
 
 class ValidationError(RuntimeError):
@@ -69,6 +86,7 @@ class ValidationReport:
     violations: list[Violation] = field(default_factory=list)  # all results, any severity
     triples: int = 0  # size of the validated (merged) graph
     seconds: float = 0.0
+    engine: str = "pyshacl"  # "native" or "pyshacl": which engine produced the results
 
     @property
     def errors(self) -> list[Violation]:
@@ -93,7 +111,8 @@ class ValidationReport:
         head = "conforms" if self.conforms else "does not conform"
         lines = [
             f"SHACL: {head}: {n_err} violation{'s' if n_err != 1 else ''}, "
-            f"{n_warn} warning{'s' if n_warn != 1 else ''} ({self.triples} triples, {self.seconds:.2f} s)"
+            f"{n_warn} warning{'s' if n_warn != 1 else ''} "
+            f"({self.triples} triples, {self.seconds:.2f} s, {self.engine} engine)"
         ]
         groups: dict[tuple[str, str, str, str], list[Violation]] = defaultdict(list)
         for v in self.violations:
@@ -156,40 +175,14 @@ class _CachedQueryGraph(rdflib.Graph):
                              use_store_provided, **kwargs)
 
 
-class _Converter:
-    """pyoxigraph terms -> rdflib terms, with a cache (IRIs and literals repeat a lot)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[Any, Any] = {}
-
-    def term(self, t: Any) -> Any:
-        got = self.cache.get(t)
-        if got is not None:
-            return got
-        if isinstance(t, ox.NamedNode):
-            out: Any = URIRef(t.value)
-        elif isinstance(t, ox.BlankNode):
-            out = BNode(t.value)
-        elif isinstance(t, ox.Literal):
-            dt = t.datatype.value
-            if t.language:
-                out = Literal(t.value, lang=t.language)
-            elif dt == _XSD_STRING:
-                out = Literal(t.value)
-            else:
-                out = Literal(t.value, datatype=URIRef(dt))
-        elif isinstance(t, ox.DefaultGraph):
-            out = None
-        else:  # RDF-star triple terms are not used by navograph
-            raise ValidationError(f"unsupported RDF term {t!r}")
-        self.cache[t] = out
-        return out
-
-    def add_all(self, graph: rdflib.Graph, items: Iterable[Any]) -> None:
-        term = self.term
-        add = graph.add
+def _add_all(graph: rdflib.Graph, items: Iterable[Any]) -> None:
+    term = RdflibTerms().term
+    add = graph.add
+    try:
         for q in items:
             add((term(q.subject), term(q.predicate), term(q.object)))
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _oxigraph_file(path: Path) -> list:
@@ -205,13 +198,15 @@ def _oxigraph_file(path: Path) -> list:
 
 
 @functools.lru_cache(maxsize=8)
+def _ontology_triples(stamps: tuple[tuple[str, int], ...]) -> tuple[ox.Triple, ...]:
+    """The triples of the ontology files, parsed once: both engines see the same blank nodes."""
+    return tuple(t for path, _ in stamps for t in _oxigraph_file(Path(path)))
+
+
+@functools.lru_cache(maxsize=8)
 def _catalogue_triples(stamps: tuple[tuple[str, int], ...]) -> tuple:
-    conv = _Converter()
-    out = []
-    for path, _ in stamps:
-        for t in _oxigraph_file(Path(path)):
-            out.append((conv.term(t.subject), conv.term(t.predicate), conv.term(t.object)))
-    return tuple(out)
+    term = RdflibTerms().term
+    return tuple((term(t.subject), term(t.predicate), term(t.object)) for t in _ontology_triples(stamps))
 
 
 @functools.lru_cache(maxsize=8)
@@ -240,18 +235,26 @@ def _stamp(p: Path) -> tuple[str, int]:
         raise ValidationError(f"{p}: file not found") from None
 
 
+def _ontology_stamps(ontology_dir: str | os.PathLike[str] | None) -> tuple[tuple[str, int], ...]:
+    """navograph.ttl, catalogue.ttl, topics.ttl and any other reference data of the ontology
+    folder (e.g. meetings.ttl), never the shapes."""
+    base = Path(ontology_dir) if ontology_dir is not None else _default_ontology_dir()
+    names = ["navograph.ttl", "catalogue.ttl", "topics.ttl"]
+    names += sorted(p.name for p in base.glob("*.ttl") if p.name not in names and p.name != SHAPES_FILE)
+    return tuple(_stamp(base / name) for name in names)
+
+
 def data_graph(data: Any, ontology_dir: str | os.PathLike[str] | None = None,
                include_catalogue: bool = True) -> rdflib.Graph:
     """Everything in ``data`` (all named graphs merged) plus the ontology folder's Turtle files
     (navograph.ttl, catalogue.ttl, topics.ttl and any other reference data such as meetings.ttl;
-    not shapes.ttl), as one rdflib Graph.
+    not shapes.ttl), as one rdflib Graph: what pySHACL validates.
 
     The ontology is needed for its rdfs:subClassOf triples (sh:class ng:Actor matches a ng:Country).
     """
     g = _CachedQueryGraph()
-    conv = _Converter()
     if isinstance(data, (str, os.PathLike)):
-        conv.add_all(g, _oxigraph_file(Path(data)))
+        _add_all(g, _oxigraph_file(Path(data)))
     elif isinstance(data, rdflib.Dataset) or isinstance(data, rdflib.ConjunctiveGraph):
         for s, p, o, _ in data.quads((None, None, None, None)):
             g.add((s, p, o))
@@ -259,20 +262,59 @@ def data_graph(data: Any, ontology_dir: str | os.PathLike[str] | None = None,
         for t in data:
             g.add(t)
     elif isinstance(data, ox.Store):
-        conv.add_all(g, data.quads_for_pattern(None, None, None, None))
+        _add_all(g, data.quads_for_pattern(None, None, None, None))
     elif hasattr(data, "quads") and callable(data.quads):
-        conv.add_all(g, data.quads())
+        _add_all(g, data.quads())
     else:
-        conv.add_all(g, data)
+        _add_all(g, data)
     if include_catalogue:
-        base = Path(ontology_dir) if ontology_dir is not None else _default_ontology_dir()
-        names = ["navograph.ttl", "catalogue.ttl", "topics.ttl"]
-        # further reference data in the ontology folder (e.g. meetings.ttl), never the shapes
-        names += sorted(p.name for p in base.glob("*.ttl") if p.name not in names and p.name != SHAPES_FILE)
-        stamps = tuple(_stamp(base / name) for name in names)
-        for t in _catalogue_triples(stamps):
+        for t in _catalogue_triples(_ontology_stamps(ontology_dir)):
             g.add(t)
     return g
+
+
+def native_data(data: Any, ontology_dir: str | os.PathLike[str] | None = None,
+                include_catalogue: bool = True) -> shacl.Data:
+    """The same data graph as :func:`data_graph`, for the native engine: a navograph store is
+    read in place (plus the ontology-file triples it lacks), anything else is loaded into an
+    in-memory pyoxigraph store. Raises :class:`navograph.shacl.UnsupportedData` when the
+    native engine could not see exactly that graph."""
+    from .store import Store
+
+    reference = _ontology_triples(_ontology_stamps(ontology_dir)) if include_catalogue else ()
+    if isinstance(data, Store) and _union_materialised(data):
+        return shacl.over_store(data.ox, reference)
+    if isinstance(data, (str, os.PathLike)):
+        items: Iterable[Any] = _oxigraph_file(Path(data))
+    elif isinstance(data, rdflib.Graph):  # Dataset and ConjunctiveGraph too
+        items = _rdflib_triples(data)
+    elif isinstance(data, ox.Store):
+        items = data.quads_for_pattern(None, None, None, None)
+    elif hasattr(data, "quads") and callable(data.quads):
+        items = data.quads()
+    else:
+        items = data
+    return shacl.in_memory(itertools.chain(items, reference))
+
+
+def _union_materialised(store: Any) -> bool:
+    """Does the store's default graph hold the union of its named graphs? navograph.store keeps
+    it so (and repairs it when opened for writing); a store written before that has an empty
+    default graph beside non-empty named graphs."""
+    ask = store.ox.query
+    return bool(ask("ASK { ?s ?p ?o }")) or not bool(ask("ASK { GRAPH ?g { ?s ?p ?o } }"))
+
+
+def _rdflib_triples(graph: rdflib.Graph) -> Iterator[ox.Triple]:
+    """rdflib triples as pyoxigraph triples; refuses literals Oxigraph reads otherwise (``"x"@EN``)."""
+    back = RdflibTerms()
+    triples = (q[:3] for q in graph.quads((None, None, None, None))) \
+        if isinstance(graph, rdflib.ConjunctiveGraph) else iter(graph)
+    for s, p, o in triples:
+        obj = shacl.to_ox(o)
+        if isinstance(o, Literal) and shacl.literal_key(back.term(obj)) != shacl.literal_key(o):
+            raise shacl.UnsupportedData(f"Oxigraph reads the literal {o.n3()} as {obj}")
+        yield ox.Triple(shacl.to_ox(s), shacl.to_ox(p), obj)
 
 
 # --------------------------------------------------------------------------- validate
@@ -283,59 +325,93 @@ def validate(
     *,
     shapes: str | os.PathLike[str] | None = None,
     include_catalogue: bool = True,
+    engine: str = "auto",
 ) -> ValidationReport:
     """Validate ``data`` (see module docstring) against the navograph SHACL shapes.
 
     ``shapes`` is an alias of ``shapes_path``. ``include_catalogue=False`` validates the data
     alone (then the ontology and the entities must be in the data for ``sh:class`` checks to pass).
+    ``engine``: ``"auto"`` (native unless unsupported), ``"native"`` (raise
+    :class:`navograph.shacl.NativeUnsupported` instead of falling back) or ``"pyshacl"``.
     """
-    import time
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r} (one of {', '.join(ENGINES)})")
+    t0 = time.perf_counter()
+    sp = Path(shapes_path or shapes or (Path(ontology_dir) if ontology_dir is not None
+                                        else _default_ontology_dir()) / SHAPES_FILE)
+    stamp = _stamp(sp)
+    shapes_graph, parent = _shapes(*stamp)
+    if engine != "pyshacl":
+        try:
+            program = _program(*stamp)
+            graph = native_data(data, ontology_dir, include_catalogue)
+            results = shacl.validate_native(program, graph)
+            return _report(results, parent, graph.triple_count(), t0, "native")
+        except shacl.NativeUnsupported as exc:
+            if engine == "native":
+                raise
+            log.info("native SHACL engine not usable (%s); validating with pySHACL", exc)
+    return _validate_pyshacl(data, shapes_graph, parent, ontology_dir, include_catalogue, t0)
 
+
+@functools.lru_cache(maxsize=8)
+def _program(path: str, mtime: int) -> shacl.Program:
+    return shacl.compile_shapes(_shapes(path, mtime)[0])
+
+
+def _validate_pyshacl(data: Any, shapes_graph: rdflib.Graph, parent: dict[Any, Any],
+                      ontology_dir: str | os.PathLike[str] | None, include_catalogue: bool,
+                      t0: float) -> ValidationReport:
     import pyshacl
 
-    t0 = time.perf_counter()
-    base = Path(ontology_dir) if ontology_dir is not None else _default_ontology_dir()
-    sp = Path(shapes_path or shapes or base / SHAPES_FILE)
-    shapes_graph, parent = _shapes(*_stamp(sp))
-    g = data_graph(data, base, include_catalogue)
+    g = data_graph(data, ontology_dir, include_catalogue)
     _conforms, results, _text = pyshacl.validate(
         g, shacl_graph=shapes_graph, inference="none", advanced=True,
         allow_warnings=True, allow_infos=True, abort_on_first=False,
         inplace=True,  # g is our own merged copy; saves pySHACL a clone of it
     )
-    violations = _violations(results, parent)
-    report = ValidationReport(
+    return _report(_pyshacl_results(results), parent, len(g), t0, "pyshacl")
+
+
+def _report(results: Iterable[shacl.Result], parent: dict[Any, Any], triples: int, t0: float,
+            engine: str) -> ValidationReport:
+    violations = sorted((_violation(r, parent) for r in results), key=_order)
+    return ValidationReport(
         conforms=not any(v.severity == "Violation" for v in violations),
-        violations=violations, triples=len(g), seconds=time.perf_counter() - t0,
+        violations=violations, triples=triples, seconds=time.perf_counter() - t0, engine=engine,
     )
-    return report
 
 
-def _violations(results: rdflib.Graph, parent: dict[Any, Any]) -> list[Violation]:
-    out = []
+def _order(v: Violation) -> tuple[Any, ...]:
+    return (v.severity != "Violation", v.shape, v.path or "", v.message, v.focus, v.value or "", v.component or "")
+
+
+def _pyshacl_results(results: rdflib.Graph) -> Iterator[shacl.Result]:
+    """The results of pySHACL's report graph."""
     for r in results.subjects(RDFNS.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        msgs = sorted(str(m) for m in results.objects(r, SH.resultMessage))
-        sev = results.value(r, SH.resultSeverity)
-        src = results.value(r, SH.sourceShape)
-        value = results.value(r, SH.value)
-        comp = results.value(r, SH.sourceConstraintComponent)
-        shape = src
-        while shape in parent:
-            shape = parent[shape]
-        if isinstance(shape, BNode):
-            shape_name = "(anonymous shape)"
-        else:
-            shape_name = compact(shape) if shape is not None else "?"
-        out.append(Violation(
-            focus=compact(focus) if focus is not None else "?",
-            path=compact(path) if isinstance(path, URIRef) else (None if path is None else "(path)"),
-            message=msgs[0] if msgs else "(no message)",
-            severity=str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation",
-            shape=shape_name,
-            value=compact(value) if value is not None else None,
-            component=str(comp).rsplit("#", 1)[-1] if comp is not None else None,
-        ))
-    out.sort(key=lambda v: (v.severity != "Violation", v.shape, v.path or "", v.message, v.focus))
-    return out
+        yield shacl.Result(
+            focus=results.value(r, SH.focusNode), path=results.value(r, SH.resultPath),
+            messages=tuple(str(m) for m in results.objects(r, SH.resultMessage)),
+            severity=results.value(r, SH.resultSeverity), shape=results.value(r, SH.sourceShape),
+            value=results.value(r, SH.value), component=results.value(r, SH.sourceConstraintComponent),
+        )
+
+
+def _violation(r: shacl.Result, parent: dict[Any, Any]) -> Violation:
+    shape = r.shape
+    while shape in parent:
+        shape = parent[shape]
+    if isinstance(shape, BNode):
+        shape_name = "(anonymous shape)"
+    else:
+        shape_name = compact(shape) if shape is not None else "?"
+    msgs = sorted(set(r.messages))
+    return Violation(
+        focus=compact(r.focus) if r.focus is not None else "?",
+        path=compact(r.path) if isinstance(r.path, URIRef) else (None if r.path is None else "(path)"),
+        message=msgs[0] if msgs else "(no message)",
+        severity=str(r.severity).rsplit("#", 1)[-1] if r.severity is not None else "Violation",
+        shape=shape_name,
+        value=compact(r.value) if r.value is not None else None,
+        component=str(r.component).rsplit("#", 1)[-1] if r.component is not None else None,
+    )
