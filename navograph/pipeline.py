@@ -299,7 +299,7 @@ def build(paths: Iterable[Path], store_path: Path | str | None = None, *, model:
             if validate:
                 from .validate import validate as run_validation
 
-                result.validation = run_validation(store.quads())
+                result.validation = run_validation(store)
         finally:
             store.close()
     finally:
