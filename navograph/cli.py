@@ -128,26 +128,37 @@ def validate_cmd(
     store: Optional[Path] = typer.Option(None, "--store", help=STORE_HELP, envvar="NAVOGRAPH_STORE"),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes (default: ontology/shapes.ttl)."),
     as_json: bool = typer.Option(False, "--json", help="Print the violations as JSON."),
+    engine: str = typer.Option(
+        "auto", "--engine",
+        help="auto (the native engine unless the shapes need pySHACL), native or pyshacl."),
 ) -> None:
     """Validate the graph against the SHACL shapes; exit 1 with a report on violations."""
-    from .validate import validate
+    from .shacl import NativeUnsupported
+    from .validate import ENGINES, validate
 
-    if source is not None:
-        if not source.exists():
-            _err(f"{source}: no such file")
-            raise typer.Exit(2)
-        report = validate(source, shapes_path=shapes)
-    else:
-        from .store import Store, StoreError
+    if engine not in ENGINES:
+        _err(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        raise typer.Exit(2)
+    try:
+        if source is not None:
+            if not source.exists():
+                _err(f"{source}: no such file")
+                raise typer.Exit(2)
+            report = validate(source, shapes_path=shapes, engine=engine)
+        else:
+            from .store import Store, StoreError
 
-        try:
-            with Store(store, read_only=True) as st:
-                report = validate(list(st.quads()), shapes_path=shapes)
-        except StoreError as exc:
-            _err(str(exc))
-            raise typer.Exit(2)
+            try:
+                with Store(store, read_only=True) as st:
+                    report = validate(st, shapes_path=shapes, engine=engine)
+            except StoreError as exc:
+                _err(str(exc))
+                raise typer.Exit(2)
+    except NativeUnsupported as exc:
+        _err(f"the native SHACL engine cannot validate this: {exc} (use --engine auto or pyshacl)")
+        raise typer.Exit(2)
     if as_json:
-        typer.echo(json.dumps({"conforms": report.conforms,
+        typer.echo(json.dumps({"conforms": report.conforms, "engine": report.engine,
                                "violations": [v if isinstance(v, dict) else getattr(v, "__dict__", str(v))
                                               for v in report.violations]}, indent=2, default=str))
     else:
