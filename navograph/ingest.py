@@ -260,6 +260,8 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 _CTRL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13)) + b"\x7f"
+# control characters of decoded text: C0 but tab, line feed, form feed and carriage return; DEL; C1
+_CTRL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
@@ -296,7 +298,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                     ) from None
     if not text.strip():
         raise IngestError(path, "file contains only whitespace")
-    ctrl = sum(1 for c in text if (c < " " and c not in "\t\n\r\f") or "\x7f" <= c <= "\x9f")
+    ctrl = len(_CTRL_CHARS.findall(text))
     if ctrl > 0.05 * len(text):
         raise IngestError(path, f"binary content: {100 * ctrl // len(text)}% control characters")
     return text, enc

@@ -387,6 +387,7 @@ def _final(toks: list[Tok], k: int) -> bool:
 class TopicIndex:
     surface: dict[str, list[tuple[re.Pattern, str]]]  # first word -> (cue regex, topic key)
     lemma_patterns: list[tuple[Pattern, str]]
+    surface_any: dict[str, re.Pattern] = field(default_factory=dict)  # first word -> any of its cues
 
 
 _TOPIC_INDEX: dict[int, TopicIndex] = {}
@@ -402,24 +403,43 @@ def _topic_index(catalogue: "Catalogue") -> TopicIndex:
             norm = " ".join(cue.translate(_APOS).lower().split())
             if norm:
                 keys.setdefault(norm, key)
+    cues_by_first: dict[str, list[str]] = {}
     surface: dict[str, list[tuple[re.Pattern, str]]] = {}
     for cue in sorted(keys, key=lambda c: (-len(c), c)):
         first = _WORD.search(cue)
         if not first:
             continue
-        body = r"\s*".join(re.escape(w) for w in cue.split(" "))
-        surface.setdefault(first.group(0), []).append(
-            (re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.I), keys[cue]))
+        surface.setdefault(first.group(0), []).append((_cue_regex([cue]), keys[cue]))
+        cues_by_first.setdefault(first.group(0), []).append(cue)
     lemmas = []
     for key, cues in sorted(getattr(catalogue, "topic_cue_lemmas", {}).items()):
         for cue in cues:
             words = cue.translate(_APOS).lower().split()
             if words:
                 lemmas.append((_pattern(words, 3), key))
-    idx = TopicIndex(surface, lemmas)
+    idx = TopicIndex(surface, lemmas, {w: _cue_regex(cues) for w, cues in cues_by_first.items()})
     _TOPIC_INDEX.clear()
     _TOPIC_INDEX[id(catalogue)] = idx
     return idx
+
+
+def _cue_regex(cues: list[str]) -> re.Pattern:
+    r"""Where one of ``cues`` occurs: its words as written (spaces optional), case-insensitive,
+    not inside a word.
+
+    For one cue that is ``(?<![\w-])w1\s*w2(?![\w])``, written with its first character
+    ahead of the look-behind, ``c(?<![\w-]c)...``, which asserts the same (the character
+    before ``c`` is no word character or hyphen) but lets the regex engine skip to the places
+    where ``c`` occurs instead of trying every position. Cues with the same first character
+    (those that share a first word) share that prefix.
+    """
+    by_first: dict[str, list[str]] = {}
+    for cue in cues:
+        first = re.escape(cue[0])
+        by_first.setdefault(first, []).append(r"\s*".join(re.escape(w) for w in cue.split(" "))[len(first):])
+    return re.compile("|".join(
+        rf"{first}(?<![\w-]{first})(?:" + "|".join(rf"(?:{rest})(?![\w])" for rest in rests) + ")"
+        for first, rests in by_first.items()), re.I)
 
 
 # --------------------------------------------------------------------------- per-sentence analysis
@@ -510,7 +530,9 @@ def _find_topics(info: SentInfo, tindex: TopicIndex, lex: Lexicon) -> list[Targe
     text = info.sent.text.translate(_APOS)
     # surface cues: only those whose first word occurs in the sentence are tried
     for word in set(_WORD.findall(text.lower())):
-        for rx, key in tindex.surface.get(word, ()):
+        if word not in tindex.surface or not tindex.surface_any[word].search(text):
+            continue  # no cue starting with this word is in the sentence (one scan for all of them)
+        for rx, key in tindex.surface[word]:
             for m in rx.finditer(text):
                 ab = _tok_at(toks, info.sent.start + m.start(), info.sent.start + m.end())
                 if ab:
