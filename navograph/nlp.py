@@ -5,7 +5,8 @@ with or without a model:
 
 * ``navograph_paragraphs``: a line break in the normalised text ends a sentence
   (headings and signature lines are paragraphs of their own);
-* ``sentencizer`` and a lookup ``lemmatizer`` when the model has no parser / lemmatizer
+* ``sentencizer`` (spaCy's rule, :class:`ArraySentencizer`) and a lookup ``lemmatizer`` when
+  the model has no parser / lemmatizer
   (for Dutch :class:`LookupLemmatizer`: spaCy's Dutch lookup lemmas, computed once per word);
 * ``entity_ruler``: patterns generated from the catalogue (labels, aliases, inflected
   adjectives, acronyms), each pattern's ``id`` being the entity key and its label the
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import spacy
-from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
@@ -38,30 +40,47 @@ HYPHEN_INFIX = r"(?<=[\w%])[-‐‑](?=[\w])"
 APOS_S_SUFFIX = r"(?<=[A-Z0-9])['’]s$"
 
 
-_NEWLINE_ORTHS: dict[int, bool] = {}  # token text id -> the text holds a line break
+class TextMap:
+    """A function of a token's text, computed once per distinct text in a process.
+
+    ``map(doc, orths)`` gives its value for each of the ``ORTH`` ids (from ``Doc.to_array``)
+    as a numpy array: the components below read a Doc's texts this way instead of building a
+    spaCy ``Token`` per token.
+    """
+
+    def __init__(self, fn, dtype, limit: int = 200_000):
+        self.fn, self.dtype, self.limit = fn, dtype, limit
+        self._cache: dict[int, object] = {}  # ORTH id -> value
+
+    def map(self, doc: Doc, orths):
+        import numpy as np
+
+        cache, strings, fn = self._cache, doc.vocab.strings, self.fn
+        if len(cache) > self.limit:
+            cache.clear()
+        texts, where = np.unique(orths, return_inverse=True)
+        values = [cache[o] if o in cache else cache.setdefault(o, fn(strings[o])) for o in texts.tolist()]
+        return np.array(values, dtype=self.dtype)[where]
+
+
+_HAS_NEWLINE = TextMap(lambda text: "\n" in text, bool)
 
 
 @Language.component("navograph_paragraphs")
 def paragraph_boundaries(doc: Doc) -> Doc:
     """Start a sentence after every line break: paragraphs never share a sentence.
 
-    Whether a token's text holds a line break is looked up once per distinct text (a token's
-    trailing whitespace is one space at most, never a line break).
+    (A token's trailing whitespace is one space at most, never a line break: only its text
+    can hold one.)
     """
     import numpy as np
 
     orths = doc.to_array(ORTH)[:-1]
     if not len(orths):
         return doc
-    cache, strings = _NEWLINE_ORTHS, doc.vocab.strings
-    if len(cache) > 200_000:
-        cache.clear()
-    texts = np.unique(orths)
-    breaking = [o for o in texts.tolist()
-                if (cache[o] if o in cache else cache.setdefault(o, "\n" in strings[o]))]
-    if not breaking:
+    after = np.flatnonzero(_HAS_NEWLINE.map(doc, orths)) + 1
+    if not len(after):
         return doc
-    after = np.flatnonzero(np.isin(orths, np.array(breaking, dtype=orths.dtype))) + 1
     if doc.has_annotation("DEP"):  # spaCy refuses to set sentence starts on a parsed Doc
         for i in after.tolist():
             doc[i].is_sent_start = True  # raises spaCy's error
@@ -71,6 +90,46 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     starts[after] = 1
     doc.from_array([SENT_START], starts)
     return doc
+
+
+class ArraySentencizer(Sentencizer):
+    """spaCy's rule-based sentencizer (the same rule, punctuation and annotation), computed on
+    the Doc's arrays instead of a ``Token`` object per token.
+
+    spaCy's rule: after a sentence-final character (``punct_chars``: ".", "!", "?", ...) the
+    next token that is neither punctuation nor such a character starts a sentence; so does the
+    first token. That is: a word token starts a sentence when a final character stands between
+    it and the word token before it (or, for the first word, anywhere before it).
+    """
+
+    def predict(self, docs):
+        import numpy as np
+
+        chars, final_text = getattr(self, "_final_text", (None, None))
+        if chars != self.punct_chars:  # first call, or punct_chars loaded since
+            chars = frozenset(self.punct_chars)
+            final_text = TextMap(chars.__contains__, bool)
+            self._final_text = (chars, final_text)
+        guesses = []
+        for doc in docs:
+            if not len(doc):
+                guesses.append([])
+                continue
+            arr = doc.to_array([ORTH, IS_PUNCT])
+            final = final_text.map(doc, arr[:, 0])
+            words = np.flatnonzero(~final & (arr[:, 1] == 0))
+            finals_upto = np.cumsum(final)
+            before = np.concatenate(([0], finals_upto[words[:-1]]))  # finals up to the previous word
+            starts = np.zeros(len(doc), dtype=bool)
+            starts[0] = True
+            starts[words[finals_upto[words] > before]] = True
+            guesses.append(starts.tolist())
+        return guesses
+
+
+@Language.factory("navograph_sentencizer")
+def make_sentencizer(nlp: Language, name: str) -> ArraySentencizer:
+    return ArraySentencizer(name)
 
 
 class LookupLemmatizer:
@@ -84,9 +143,15 @@ class LookupLemmatizer:
     """
 
     def __init__(self, vocab, table: dict[str, str]):
+        import numpy as np
+
         self.vocab = vocab
         self.table = table
-        self._lemma_of: dict[int, int] = {}  # token text id -> lemma id
+        self._lemma = TextMap(self._lookup, np.uint64)  # token text -> lemma id
+
+    def _lookup(self, text: str) -> int:
+        low = text.lower()
+        return self.vocab.strings.add(self.table.get(low, low))
 
     @classmethod
     def dutch(cls, vocab) -> "LookupLemmatizer":
@@ -98,19 +163,10 @@ class LookupLemmatizer:
         if not len(doc):
             return doc
         arr = doc.to_array([ORTH, LEMMA])
-        lemma_of, strings, table = self._lemma_of, self.vocab.strings, self.table
-        if len(lemma_of) > 200_000:
-            lemma_of.clear()
-        lemmas = []
-        for orth, lemma in arr.tolist():
-            if lemma == 0:  # not set yet (spaCy's lemmatizer never overwrites)
-                lemma = lemma_of.get(orth)
-                if lemma is None:
-                    low = strings[orth].lower()
-                    lemma = lemma_of[orth] = strings.add(table.get(low, low))
-            lemmas.append(lemma)
-        arr[:, 1] = lemmas
-        doc.from_array([LEMMA], arr[:, 1:])
+        unset = arr[:, 1] == 0  # spaCy's lemmatizer never overwrites a lemma
+        if unset.any():
+            arr[unset, 1] = self._lemma.map(doc, arr[unset, 0])
+            doc.from_array([LEMMA], arr[:, 1:])
         return doc
 
 
@@ -244,7 +300,7 @@ def build_pipeline(model: str | Path | None = None, catalogue: "Catalogue | None
         nlp.add_pipe("navograph_paragraphs", before="parser" if "parser" in names else "senter")
     else:
         # the sentencizer overwrites every sentence start, so paragraphs go after it
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("navograph_sentencizer", name="sentencizer")
         nlp.add_pipe("navograph_paragraphs", after="sentencizer")
     if "lemmatizer" not in names and nlp.lang == "nl":
         nlp.add_pipe("navograph_lemmatizer", name="lemmatizer")

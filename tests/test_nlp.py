@@ -59,6 +59,37 @@ def test_lemmas_come_from_the_lookup_tables(blank):
     assert lemmas["steunt"] == "steunen"
 
 
+_TRICKY = [
+    "Wat nu?! Niets... Of toch: ja. “Zeker.” Nee", "a . . b ! c", "Het eind.", "。Japans。 Klaar",
+    "Werksessie I: Oekraïne\n\nDe ministers spreken.\nK.H. Ollongren\n", "", " ", "\n\n\n", "?",
+    "De NAVO-ministers (o.a. Finland) steunden Oekraïne; Zweden ook. EDT's en 't kabinet.",
+]
+
+
+def test_sentences_and_lemmas_are_spacys_rules(blank):
+    """The sentencizer and the lookup lemmatizer give what spaCy's own components give on the
+    same tokens, and every line break starts a sentence."""
+    from pathlib import Path
+
+    ref = spacy.blank("nl")
+    ref_sentencizer = ref.add_pipe("sentencizer")
+    ref_lemmatizer = ref.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ref_lemmatizer.initialize()
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    for text in _TRICKY + [p.read_text(encoding="utf-8") for p in seeds]:
+        ours, theirs = blank.make_doc(text), blank.make_doc(text)
+        blank.get_pipe("sentencizer")(ours)
+        ref_sentencizer(theirs)
+        assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs], text
+        blank.get_pipe("navograph_paragraphs")(ours)
+        for i, tok in enumerate(ours[:-1]):
+            if "\n" in tok.text:
+                assert ours[i + 1].is_sent_start, (text, i)
+        blank.get_pipe("lemmatizer")(ours)
+        ref_lemmatizer(theirs)
+        assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs], text
+
+
 def test_patterns_are_generated_from_the_catalogue(catalogue, blank):
     patterns = entity_patterns(catalogue, blank)
     by_id = {}
