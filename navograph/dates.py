@@ -44,6 +44,7 @@ class _Patterns(NamedTuple):
     rel: list[tuple[re.Pattern, int]]
     past: re.Pattern
     future: re.Pattern
+    rel_any: re.Pattern | None  # where any relative year matches
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,10 +77,15 @@ def _patterns() -> _Patterns:
     rel = [(re.compile(r["pattern"], re.I), int(r["offset"])) for r in cfg["relative_years"]]
     past = re.compile("|".join(cfg["date_direction"]["past"]), re.I)
     future = re.compile("|".join(cfg["date_direction"]["future"]), re.I)
-    return _Patterns(months, cross, rng, single, month_year, month_only, year_only, rel, past, future)
+    rel_any = re.compile("|".join(f"(?:{r['pattern']})" for r in cfg["relative_years"]), re.I) if rel else None
+    return _Patterns(months, cross, rng, single, month_year, month_only, year_only, rel, past, future, rel_any)
 
 
-_DIGIT = re.compile(r"\d")
+# What the expressions need (each is part of every match of those that use it), so that a
+# text without it is not scanned for them at all:
+_DIGIT = re.compile(r"\d")  # all but "in juli" and the relative years
+_DAY = re.compile(r"\d\s")  # a day before its month: "14 mei", "14 en 15 mei", "30 juni - 1 juli"
+_YEAR = re.compile(r"(?:19|20)\d\d")  # "juli 2023", "in 2014"
 
 
 def _may_hold_date(text: str, ref: dt.date | None, pats: _Patterns) -> bool:
@@ -87,7 +93,7 @@ def _may_hold_date(text: str, ref: dt.date | None, pats: _Patterns) -> bool:
     month-only one ("in juli") and the relative years ("dit jaar", read only with a reference
     date), which are tried as they are."""
     return bool(_DIGIT.search(text) or pats.month_only.search(text) or (
-        ref is not None and any(pat.search(text) for pat, _ in pats.rel)))
+        ref is not None and pats.rel_any is not None and pats.rel_any.search(text)))
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
@@ -128,6 +134,10 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
     months, cross, rng, single, month_year, month_only, year_only, rel = pats[:8]
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
+    has_day, has_year = _DAY.search(text) is not None, _YEAR.search(text) is not None
+
+    def scan(rx: re.Pattern, possible: bool = True):
+        return rx.finditer(text) if possible else ()
 
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
@@ -149,7 +159,7 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
                 return ref.year + off, False
         return _infer_year(month, day, ref, context(s, e)), False
 
-    for m in cross.finditer(text):
+    for m in scan(cross, has_day):
         s, e = m.span()
         m1, m2 = months[m.group("m1").lower()], months[m.group("m2").lower()]
         y, explicit = year_of(m, s, e, m2, int(m.group("d2")))
@@ -160,7 +170,7 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
         if a and b and a <= b:
             found.append(DateExpr(s, e, a, b, a.year, None, explicit))
             taken.append((s, e))
-    for m in rng.finditer(text):
+    for m in scan(rng, has_day):
         s, e = m.span()
         if not free(s, e):
             continue
@@ -173,7 +183,7 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
         if a and b and a <= b:
             found.append(DateExpr(s, e, a, b, y, None, explicit))
             taken.append((s, e))
-    for m in single.finditer(text):
+    for m in scan(single, has_day):
         s, e = m.span()
         if not free(s, e):
             continue
@@ -186,7 +196,7 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
         if a:
             found.append(DateExpr(s, e, a, a, y, None, explicit))
             taken.append((s, e))
-    for m in month_year.finditer(text):
+    for m in scan(month_year, has_year):
         s, e = m.span()
         if not free(s, e):
             continue
@@ -202,13 +212,13 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateExpr]:
             continue
         found.append(DateExpr(s, e, None, None, y, mon, False))
         taken.append((s, e))
-    for m in year_only.finditer(text):
+    for m in scan(year_only, has_year):
         s, e = m.span()
         if not free(s, e):
             continue
         found.append(DateExpr(s, e, None, None, int(m.group("year")), None, True))
         taken.append((s, e))
-    if ref is not None:
+    if ref is not None and pats.rel_any is not None and pats.rel_any.search(text):
         for pat, off in rel:
             for m in pat.finditer(text):
                 s, e = m.span()

@@ -33,6 +33,8 @@ from .model import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .catalogue import Catalogue
     from .ingest import SourceDocument
 
@@ -126,17 +128,19 @@ class DocTokens:
     ws: list[bool]  # followed by a space
     sent_starts: list[int]  # first token of every sentence
     ents: list[tuple[int, int, int, int, str, str]]
+    lower_ids: "np.ndarray"  # spaCy's string ids of the lower-case texts and of the lemmas,
+    lemma_ids: "np.ndarray"  # for vectorised membership tests
 
 
-_LEMMA_STRINGS: dict[int, str] = {}  # lemma hash -> string, shared by all Docs of a process
+_LEMMA_STRINGS: dict[int, str] = {}  # lemma id -> string, shared by all Docs of a process
 
 
 def read_doc(doc: Doc, text: str | None = None) -> DocTokens:
     """One pass over ``doc`` (``text``: its text, when the caller has it; checked by length)."""
     import numpy as np
-    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, SENT_START, SPACY
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, SENT_START, SPACY
 
-    arr = doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SPACY, LEMMA, SENT_START]).reshape(-1, 7)
+    arr = doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SPACY, LEMMA, SENT_START, LOWER]).reshape(-1, 8)
     small = arr[:, :5].astype(np.int64)
     idx = small[:, 0].tolist()
     end = (small[:, 0] + small[:, 1]).tolist()
@@ -147,18 +151,15 @@ def read_doc(doc: Doc, text: str | None = None) -> DocTokens:
         starts.insert(0, 0)
     if text is None or len(text) != (end[-1] + ws[-1] if idx else 0):
         text = doc.text
-    strings, lemmas = doc.vocab.strings, _LEMMA_STRINGS
-    if len(lemmas) > 200_000:
-        lemmas.clear()
-    lemma = []
-    for h in arr[:, 5].tolist():
-        s = lemmas.get(h)
-        if s is None:
-            s = lemmas[h] = strings[h] if h else ""
-        lemma.append(s)
+    strings, cache = doc.vocab.strings, _LEMMA_STRINGS
+    if len(cache) > 200_000:
+        cache.clear()
+    ids, where = np.unique(arr[:, 5], return_inverse=True)
+    names = [cache[h] if h in cache else cache.setdefault(h, strings[h] if h else "") for h in ids.tolist()]
+    lemma = np.array(names, dtype=object)[where].tolist() if idx else []
     ents = [(e.start, e.end, e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
     return DocTokens(text, idx, end, [text[a:b] for a, b in zip(idx, end)], lemma, space, punct, ws,
-                     starts, ents)
+                     starts, ents, arr[:, 7], arr[:, 5])
 
 
 @dataclass
@@ -884,6 +885,10 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
     for sent in ctx.sents:
         if not sent.body or sent.index in other_sents:
             continue
+        cands = [x for x in ctx.ents[bisect_left(ent_starts, sent.start):bisect_left(ent_starts, sent.end)]
+                 if not x.inferred and x.kind in PARTICIPANT_KINDS and x.key not in excluded and x.key not in out]
+        if not cands:
+            continue  # nobody (new) in the sentence who could take part: its cues do not matter
         if rules["part_any"] is None or not rules["part_any"].search(sent.text):
             continue  # no participation cue
         if rules["part_exclude"] is not None and rules["part_exclude"].search(sent.text):
@@ -899,9 +904,7 @@ def _participants(ctx: Context, primary: Meeting | None, refs: list[_MeetingRef]
                     spans.append((0, len(sent.text)))
         if not spans:
             continue
-        for x in ctx.ents[bisect_left(ent_starts, sent.start):bisect_left(ent_starts, sent.end)]:
-            if x.inferred or x.kind not in PARTICIPANT_KINDS or x.key in excluded:
-                continue
+        for x in cands:
             rel = x.start - sent.start
             if any(a <= rel < b for a, b in spans) and x.key not in out:
                 out[x.key] = Participation(primary.key, x.key, x.kind, ctx.sent_evidence(sent))

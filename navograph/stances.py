@@ -259,14 +259,13 @@ def _token_forms(text: str, lemma: str) -> tuple[str, str, frozenset[str], bool,
 
 def _anchor_counts(ctx: "Context", anchors: frozenset[str]) -> list[int]:
     """Running count over the Doc's tokens of those whose lower-case text or lemma is a cue
-    anchor: a sentence without one is skipped cheaply."""
-    running = [0]
-    n = 0
-    for text, lemma in zip(ctx.tokens.orth, ctx.tokens.lemma):
-        if text.lower() in anchors or lemma in anchors:
-            n += 1
-        running.append(n)
-    return running
+    anchor (compared as spaCy string ids): a sentence without one is skipped cheaply."""
+    import numpy as np
+
+    tk = ctx.tokens
+    ids = np.array(sorted(ctx.doc.vocab.strings.add(a) for a in anchors), dtype=tk.lower_ids.dtype)
+    hit = np.isin(tk.lower_ids, ids) | np.isin(tk.lemma_ids, ids)
+    return [0] + np.cumsum(hit).tolist()
 
 
 class Toks(list):
@@ -352,7 +351,10 @@ def _match(toks: list[Tok], pat: Pattern, bounds: frozenset[str], start: int = 0
     first = pat.words[0]
     n = len(pat.words)
     index = _form_index(toks)
-    starts = sorted({i for f in first for i in index.get(f, ())})
+    if len(first) == 1:  # one word: its positions, ascending and distinct as the index holds them
+        starts = index.get(next(iter(first)), ())
+    else:
+        starts = sorted({i for f in first for i in index.get(f, ())})
     for i in starts:
         if i < start or i >= end or (pat.final[0] and not _final(toks, i)):
             continue
@@ -588,6 +590,7 @@ def _find_holders(ctx: "Context", info: SentInfo, lex: Lexicon, ents) -> list[Ho
     found: list[HolderMention] = []
     taken: set[int] = set()
     has_nato = any(t.low in ("navo", "nato") for t in toks)
+    lows = tuple(t.low for t in toks)
     for term in sorted(_candidates(lex.holder_terms, toks, key=lambda h: h.pattern),
                        key=lambda h: -len(h.pattern.words)):
         if term.needs_nato and not has_nato:
@@ -616,7 +619,7 @@ def _find_holders(ctx: "Context", info: SentInfo, lex: Lexicon, ents) -> list[Ho
     index = _form_index(toks)
     for pr in lex.pronouns:
         for i in index.get(pr[0], ()):
-            if i + len(pr) <= len(toks) and all(toks[i + k].low == pr[k] for k in range(len(pr))) and not any(
+            if i + len(pr) <= len(toks) and lows[i:i + len(pr)] == pr and not any(
                     j in taken for j in range(i, i + len(pr))):
                 found.append(HolderMention(i, i + len(pr), "", pronoun=True))
                 taken.update(range(i, i + len(pr)))
@@ -641,8 +644,7 @@ def _find_holders(ctx: "Context", info: SentInfo, lex: Lexicon, ents) -> list[Ho
             n = len(mk)
             for back in range(0, 5):
                 s = h.a - n - back
-                if s >= 0 and all(toks[s + k].low == mk[k] for k in range(n)) and not any(
-                        toks[x].punct for x in range(s + n, h.a)):
+                if s >= 0 and lows[s:s + n] == mk and not any(toks[x].punct for x in range(s + n, h.a)):
                     h.co = True
                     break
     found.sort(key=lambda h: h.a)
@@ -816,7 +818,7 @@ def _country_frames(info: SentInfo, lo: int, hi: int, ents: list[Target], lex: L
     toks = info.toks
     framed: list[Target] = []
     spans: list[tuple[int, int]] = []
-    for fp in lex.country_frames:
+    for fp in _candidates(lex.country_frames, toks):  # the frames whose first word occurs
         for a, b, _ in _match(toks, fp, lex.boundaries, lo, hi):
             if not (b < len(toks) and toks[b].low in lex.frame_links):
                 continue
