@@ -1317,9 +1317,22 @@ class Logical:
 
     def results(self, ev: "Evaluator", shape: Shape, nodes: Nodes) -> Iterator[Found]:
         values = ev.value_nodes(shape, nodes)
-        for v in sorted(self._failing(ev, values), key=str):
+        failing = self._failing(ev, values)
+        details = self._details(ev, values, failing)
+        for v in sorted(failing, key=str):
             for f in ev.focus_of(shape, nodes, v):
                 yield ev.found(shape, f, self.component, value=v, generic=lambda: [self._generic(ev, v)])
+                yield from ((f, r) for r in details.get(v, ()))
+
+    def _details(self, ev: "Evaluator", values: Nodes, failing: set[Term]) -> dict[Term, list[Result]]:
+        """pySHACL nests the results of a failed sh:node under its result (sh:detail), and its
+        report graph then holds them as results too."""
+        out: dict[Term, list[Result]] = {}
+        if self.kind == SH.node:
+            for node, r in ev.evaluate(self.members[0], values):
+                if node in failing:
+                    out.setdefault(node, []).append(r)
+        return out
 
     def _failing(self, ev: "Evaluator", values: Nodes) -> set[Term]:
         if self.kind == SH.node:

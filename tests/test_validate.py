@@ -84,6 +84,39 @@ ngid:graph\\/D {
 }
 """
 
+JETTEN = URIRef(ID + "person/jetten")
+MENTION = URIRef(ID + "letter/D/mention/1")
+SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+
+# Every broken graph these tests check: name -> (triples removed, triples added) from the valid
+# graph. tests/test_shacl.py validates each with both engines and compares the results.
+BROKEN = {
+    "stance without holder": ([(STANCE, NG.holder, None)], []),
+    "stance without target or polarity": ([(STANCE, NG.target, None), (STANCE, NG.polarity, None)], []),
+    "stance without evidence": ([(STANCE, NG.evidence, None)], []),
+    "stance with two holders": ([], [(STANCE, NG.holder, URIRef(ID + "group/ALLIES"))]),
+    "stance holder a topic": ([(STANCE, NG.holder, None)], [(STANCE, NG.holder, URIRef(ID + "topic/china"))]),
+    "stance target unknown": ([(STANCE, NG.target, None)], [(STANCE, NG.target, URIRef(ID + "topic/unicorns"))]),
+    "polarity neutral": ([(STANCE, NG.polarity, None)], [(STANCE, NG.polarity, NG.neutral)]),
+    "modality a polarity": ([(STANCE, NG.modality, None)], [(STANCE, NG.modality, NG.support)]),
+    "meeting ends before it starts": ([(MEETING, SCHEMA.endDate, None)],
+                                      [(MEETING, SCHEMA.endDate, Literal("2022-05-13", datatype=XSD.date))]),
+    "letter kind memo": ([(LETTER, NG.letterKind, None)], [(LETTER, NG.letterKind, Literal("memo"))]),
+    "meeting kind lunch": ([(MEETING, NG.meetingKind, None)], [(MEETING, NG.meetingKind, Literal("lunch"))]),
+    "letter date a string": ([(LETTER, DCT.date, None)], [(LETTER, DCT.date, Literal("2022-02-26"))]),
+    "meeting start a string": ([(MEETING, SCHEMA.startDate, None)],
+                               [(MEETING, SCHEMA.startDate, Literal("14 mei 2022"))]),
+    "year an integer": ([(MEETING, NG.year, None)], [(MEETING, NG.year, Literal(2022))]),
+    "selector ends before it starts": ([(SEL, OA.end, None)], [(SEL, OA.end, Literal(5))]),
+    "selector start a string": ([(SEL, OA.start, None)], [(SEL, OA.start, Literal("10"))]),
+    "selector start negative": ([(SEL, OA.start, None)], [(SEL, OA.start, Literal(-1))]),
+    "selector quote too short": ([(SEL, OA.exact, None)], [(SEL, OA.exact, Literal("too short"))]),
+    "entity without identifier or label": ([(JETTEN, DCT.identifier, None), (JETTEN, SKOS_PREF, None)], []),
+    "fact without letter": ([(MENTION, NG.inLetter, None)], []),
+    "meeting both informal and not": ([], [(MEETING, NG.informal, Literal(False))]),
+    "two stances without holder": ([(STANCE, NG.holder, None), (URIRef(ID + "letter/D/stance/2"), NG.holder, None)], []),
+}
+
 
 @pytest.fixture(scope="module")
 def valid_ds() -> rdflib.Dataset:
@@ -106,6 +139,11 @@ def _broken(ds, remove=(), add=()) -> rdflib.Graph:
     for t in add:
         g.add(t)
     return g
+
+
+def broken(ds: rdflib.Dataset, case: str) -> rdflib.Graph:
+    """The valid graph broken as ``BROKEN[case]`` says."""
+    return _broken(ds, *BROKEN[case])
 
 
 def _assert_fails(report: ValidationReport, *needles: str, focus: URIRef | None = None) -> None:
@@ -168,92 +206,89 @@ def test_input_kinds_agree(valid_ds, tmp_path):
 
 # --------------------------------------------------------------------------- broken graphs
 def test_stance_without_holder(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.holder, None)])
+    g = broken(valid_ds, "stance without holder")
     _assert_fails(validate(g), "ng:holder", focus=STANCE)
 
 
 def test_stance_without_target_or_polarity(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.target, None), (STANCE, NG.polarity, None)])
+    g = broken(valid_ds, "stance without target or polarity")
     _assert_fails(validate(g), "ng:target", "ng:polarity", focus=STANCE)
 
 
 def test_stance_without_evidence(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.evidence, None)])
+    g = broken(valid_ds, "stance without evidence")
     _assert_fails(validate(g), "ng:evidence", focus=STANCE)
 
 
 def test_stance_with_two_holders(valid_ds):
-    g = _broken(valid_ds, add=[(STANCE, NG.holder, URIRef(ID + "group/ALLIES"))])
+    g = broken(valid_ds, "stance with two holders")
     _assert_fails(validate(g), "exactly one ng:holder", focus=STANCE)
 
 
 def test_stance_holder_must_be_an_actor(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.holder, None)], add=[(STANCE, NG.holder, URIRef(ID + "topic/china"))])
+    g = broken(valid_ds, "stance holder a topic")
     _assert_fails(validate(g), "ng:holder", focus=STANCE)
 
 
 def test_stance_target_must_be_known(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.target, None)], add=[(STANCE, NG.target, URIRef(ID + "topic/unicorns"))])
+    g = broken(valid_ds, "stance target unknown")
     _assert_fails(validate(g), "ng:target", focus=STANCE)
 
 
 def test_polarity_not_one_of_three(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.polarity, None)], add=[(STANCE, NG.polarity, NG.neutral)])
+    g = broken(valid_ds, "polarity neutral")
     report = validate(g)
     _assert_fails(report, "ng:polarity", focus=STANCE)
     assert any(v.value == "ng:neutral" for v in report.errors)
 
 
 def test_modality_not_in_list(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.modality, None)], add=[(STANCE, NG.modality, NG.support)])
+    g = broken(valid_ds, "modality a polarity")
     _assert_fails(validate(g), "ng:modality", focus=STANCE)
 
 
 def test_meeting_end_before_start(valid_ds):
-    g = _broken(valid_ds, remove=[(MEETING, SCHEMA.endDate, None)],
-                add=[(MEETING, SCHEMA.endDate, Literal("2022-05-13", datatype=XSD.date))])
+    g = broken(valid_ds, "meeting ends before it starts")
     report = validate(g)
     _assert_fails(report, "endDate", focus=MEETING)
     assert "before its schema:startDate" in report.text
 
 
 def test_letter_kind_memo(valid_ds):
-    g = _broken(valid_ds, remove=[(LETTER, NG.letterKind, None)], add=[(LETTER, NG.letterKind, Literal("memo"))])
+    g = broken(valid_ds, "letter kind memo")
     report = validate(g)
     _assert_fails(report, "ng:letterKind", focus=LETTER)
     assert any(v.value == '"memo"' for v in report.errors)
 
 
 def test_meeting_kind_unknown(valid_ds):
-    g = _broken(valid_ds, remove=[(MEETING, NG.meetingKind, None)], add=[(MEETING, NG.meetingKind, Literal("lunch"))])
+    g = broken(valid_ds, "meeting kind lunch")
     _assert_fails(validate(g), "ng:meetingKind", focus=MEETING)
 
 
 def test_string_where_date_required(valid_ds):
-    g = _broken(valid_ds, remove=[(LETTER, DCT.date, None)], add=[(LETTER, DCT.date, Literal("2022-02-26"))])
+    g = broken(valid_ds, "letter date a string")
     _assert_fails(validate(g), "xsd:date", focus=LETTER)
-    g = _broken(valid_ds, remove=[(MEETING, SCHEMA.startDate, None)],
-                add=[(MEETING, SCHEMA.startDate, Literal("14 mei 2022"))])
+    g = broken(valid_ds, "meeting start a string")
     _assert_fails(validate(g), "schema:startDate", focus=MEETING)
 
 
 def test_year_must_be_gyear(valid_ds):
-    g = _broken(valid_ds, remove=[(MEETING, NG.year, None)], add=[(MEETING, NG.year, Literal(2022))])
+    g = broken(valid_ds, "year an integer")
     _assert_fails(validate(g), "ng:year", focus=MEETING)
 
 
 def test_selector_end_before_start(valid_ds):
-    g = _broken(valid_ds, remove=[(SEL, OA.end, None)],
-                add=[(SEL, OA.end, Literal(5))])
+    g = broken(valid_ds, "selector ends before it starts")
     report = validate(g)
     _assert_fails(report, "oa:end", focus=SEL)
     assert "greater than its oa:start" in report.text
 
 
 def test_selector_offsets_need_nonnegative_integer(valid_ds):
-    g = _broken(valid_ds, remove=[(SEL, OA.start, None)], add=[(SEL, OA.start, Literal("10"))])
+    g = broken(valid_ds, "selector start a string")
     _assert_fails(validate(g), "oa:start", focus=SEL)
-    g = _broken(valid_ds, remove=[(SEL, OA.start, None)], add=[(SEL, OA.start, Literal(-1))])
+    g = broken(valid_ds, "selector start negative")
     _assert_fails(validate(g), "oa:start", focus=SEL)
 
 
@@ -268,25 +303,22 @@ def test_oxigraph_store_keeps_offsets_valid():
 
 
 def test_selector_exact_length_matches_span(valid_ds):
-    g = _broken(valid_ds, remove=[(SEL, OA.exact, None)], add=[(SEL, OA.exact, Literal("too short"))])
+    g = broken(valid_ds, "selector quote too short")
     _assert_fails(validate(g), "oa:exact", focus=SEL)
 
 
 def test_entity_without_identifier_or_label(valid_ds):
-    jetten = URIRef(ID + "person/jetten")
-    g = _broken(valid_ds, remove=[(jetten, DCT.identifier, None),
-                                  (jetten, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), None)])
-    _assert_fails(validate(g), "dcterms:identifier", "skos:prefLabel", focus=jetten)
+    g = broken(valid_ds, "entity without identifier or label")
+    _assert_fails(validate(g), "dcterms:identifier", "skos:prefLabel", focus=JETTEN)
 
 
 def test_fact_without_letter(valid_ds):
-    mention = URIRef(ID + "letter/D/mention/1")
-    g = _broken(valid_ds, remove=[(mention, NG.inLetter, None)])
-    _assert_fails(validate(g), "ng:inLetter", focus=mention)
+    g = broken(valid_ds, "fact without letter")
+    _assert_fails(validate(g), "ng:inLetter", focus=MENTION)
 
 
 def test_conflicting_informal_is_a_warning_only(valid_ds):
-    g = _broken(valid_ds, add=[(MEETING, NG.informal, Literal(False))])
+    g = broken(valid_ds, "meeting both informal and not")
     report = validate(g)
     assert report.conforms
     assert [v.severity for v in report.violations] == ["Warning"]
@@ -294,7 +326,7 @@ def test_conflicting_informal_is_a_warning_only(valid_ds):
 
 
 def test_report_text_groups_results(valid_ds):
-    g = _broken(valid_ds, remove=[(STANCE, NG.holder, None), (URIRef(ID + "letter/D/stance/2"), NG.holder, None)])
+    g = broken(valid_ds, "two stances without holder")
     report = validate(g)
     text = report.text()
     holder_lines = [line for line in text.splitlines() if "ng:holder" in line]
