@@ -64,7 +64,6 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD, NamespaceManager
 log = logging.getLogger(__name__)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-RdfNode = URIRef | BNode | Literal
 Row = tuple[Any, ...]
 
 _XSD_STRING = str(XSD.string)
@@ -807,16 +806,7 @@ class TargetNodes:
         self.targets = targets
         self.closure: set[Term] = set().union(*(data.subclasses(c) for c in targets.classes))
         self.explicit = set(targets.nodes)
-        self.selected: set[Term] = set()
-        for select in targets.selects:
-            odd = star.irregular(select)
-            rows = data.select(select.text, select.variables, select.footprint)
-            at = select.variables.index("this")
-            self.selected.update(r[at] for r in rows if r[at] is not None and r[at] not in odd)
-            for node in odd:
-                own = star.rows(select, node, prebind=False)
-                self.selected.update(r[at] for r in (own if own is not None else rows)
-                                     if r[at] is not None and (own is not None or r[at] == node))
+        self.selected: set[Term] = set().union(*(_selected(data, star, s) for s in targets.selects))
 
     def pattern(self, var: str, where: Sparql = NOTHING) -> Sparql:
         parts = []
@@ -857,6 +847,20 @@ class TargetNodes:
         for p in self.targets.objects_of:
             out.update(_column(self.data, Sparql(f"{{ ?s {_sparql(p)} ?x . }}", _uses(p.value))))
         return out
+
+
+def _selected(data: Data, star: StarQueries, select: Select) -> set[Term]:
+    """The ``?this`` of a SPARQL target, from rdflib for the nodes where it reads otherwise."""
+    odd = star.irregular(select)
+    at = select.variables.index("this")
+    rows = data.select(select.text, select.variables, select.footprint)
+    out = {r[at] for r in rows if r[at] is not None and r[at] not in odd}
+    for node in odd:
+        own = star.rows(select, node, prebind=False)
+        if own is None:  # rdflib's engine fails on the node: keep Oxigraph's answer
+            own = [r for r in rows if r[at] == node]
+        out.update(r[at] for r in own if r[at] is not None)
+    return out
 
 
 class ValueNodes:
