@@ -469,6 +469,11 @@ def test_literals_oxigraph_would_change_go_to_pyshacl():
     with pytest.raises(shacl.UnsupportedData, match="xsd:integer|XMLSchema#integer"):
         validate(quads, engine="native", include_catalogue=False)
     assert validate(quads, include_catalogue=False).engine == "pyshacl"
+    g = rdflib.Graph()
+    g.add((rdflib.URIRef(EX + "s"), rdflib.URIRef(EX + "p"), Literal("x", lang="EN")))  # Oxigraph: "x"@en
+    with pytest.raises(shacl.UnsupportedData, match="EN"):
+        validate(g, engine="native", include_catalogue=False)
+    assert validate(g, include_catalogue=False).engine == "pyshacl"
 
 
 def test_navograph_shapes_run_natively():
