@@ -172,8 +172,17 @@ class Context:
     sents: list[Sent] = field(default_factory=list)
     ents: list[Ent] = field(default_factory=list)
     discovered: dict[str, Entity] = field(default_factory=dict)
+    _evidence: dict[tuple[int, int], Evidence] = field(default_factory=dict, repr=False)
 
     def evidence(self, start: int, end: int) -> Evidence:
+        """The original text behind normalised ``[start, end)``, surrounding spaces left out
+        (once per span: a sentence is the evidence of many facts)."""
+        ev = self._evidence.get((start, end))
+        if ev is None:
+            ev = self._evidence[(start, end)] = self._new_evidence(start, end)
+        return ev
+
+    def _new_evidence(self, start: int, end: int) -> Evidence:
         text = self.src.text
         while start < end and text[start].isspace():
             start += 1

@@ -257,15 +257,23 @@ def _token_forms(text: str, lemma: str) -> tuple[str, str, frozenset[str], bool,
     return text, low, frozenset(forms), punct, text[:1].isupper()
 
 
-def _anchor_counts(ctx: "Context", anchors: frozenset[str]) -> list[int]:
-    """Running count over the Doc's tokens of those whose lower-case text or lemma is a cue
-    anchor (compared as spaCy string ids): a sentence without one is skipped cheaply."""
+_ANCHOR_IDS: dict[frozenset[str], "object"] = {}
+
+
+def _anchor_counts(ctx: "Context", anchors: frozenset[str]):
+    """Running count (a numpy array, one longer than the Doc) of the Doc's tokens whose
+    lower-case text or lemma is a cue anchor, compared as spaCy string ids: a sentence
+    without one is skipped cheaply."""
     import numpy as np
 
     tk = ctx.tokens
-    ids = np.array(sorted(ctx.doc.vocab.strings.add(a) for a in anchors), dtype=tk.lower_ids.dtype)
+    ids = _ANCHOR_IDS.get(anchors)
+    if ids is None:  # string ids are hashes, the same in every vocab
+        ids = np.array(sorted(ctx.doc.vocab.strings.add(a) for a in anchors), dtype=tk.lower_ids.dtype)
+        _ANCHOR_IDS.clear()
+        _ANCHOR_IDS[anchors] = ids
     hit = np.isin(tk.lower_ids, ids) | np.isin(tk.lemma_ids, ids)
-    return [0] + np.cumsum(hit).tolist()
+    return np.concatenate(([0], np.cumsum(hit)))
 
 
 class Toks(list):
@@ -283,11 +291,20 @@ def _tokens(ctx: "Context", sent: "Sent") -> list[Tok]:
     tk = ctx.tokens
     orth, lemma, space, is_punct, starts, ends = tk.orth, tk.lemma, tk.space, tk.punct, tk.start, tk.end
     out = Toks()
+    index: dict[str, list[int]] = {}  # the form index (see _form_index), built on the way
     for di in range(sent.t0, sent.t1):
         if space[di]:
             continue
         text, low, forms, punct, upper = _token_forms(orth[di], lemma[di])
-        out.append(Tok(len(out), starts[di], ends[di], text, low, forms, punct or is_punct[di], upper, di))
+        i = len(out)
+        out.append(Tok(i, starts[di], ends[di], text, low, forms, punct or is_punct[di], upper, di))
+        for f in forms:
+            at = index.get(f)
+            if at is None:
+                index[f] = [i]
+            else:
+                at.append(i)
+    out.index = index
     return out
 
 
