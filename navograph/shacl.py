@@ -33,7 +33,16 @@ SHACL-SPARQL and SHACL-AF SPARQL targets, as pySHACL runs them with ``advanced=T
   ``$PATH`` in property shapes, message templates ``{?var}``/``{$this}``). A query in which
   ``$this`` is an ordinary, always-bound variable runs once over the whole graph and its rows
   are kept for the focus nodes of the shape (the same rows as per-focus pre-binding); any
-  other query runs once per focus node with ``$this`` substituted (slower, same semantics).
+  other query, or one whose few focus nodes are known in advance (a SPARQL target), runs once
+  per focus node with ``$this`` substituted.
+
+SPARQL semantics: Oxigraph implements SPARQL 1.1; rdflib, inside pySHACL, departs from it on
+values of unexpected types (it orders a string against a number, and its arithmetic fails on
+ill-typed literals). For a query whose triple patterns all read ``$this <p> ?o`` (all of
+navograph's), the nodes holding a value that is not a well-typed literal of the datatype the
+shapes give ``p`` are evaluated by rdflib on their own triples, so the results stay pySHACL's;
+where rdflib itself fails (pySHACL would stop with an error) the engine logs it and keeps
+Oxigraph's answer. Other queries get SPARQL 1.1 semantics throughout.
 
 Anything else (other paths, ``sh:closed``, property pairs, qualified value shapes, rules,
 custom constraint components, recursive shapes, ...) raises :class:`UnsupportedShapes` naming
