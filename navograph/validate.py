@@ -341,6 +341,8 @@ def validate(
                                         else _default_ontology_dir()) / SHAPES_FILE)
     stamp = _stamp(sp)
     shapes_graph, parent = _shapes(*stamp)
+    if engine == "auto" and isinstance(data, Iterator):
+        data = list(data)  # pySHACL may have to read it again after the native engine
     if engine != "pyshacl":
         try:
             program = _program(*stamp)
