@@ -349,6 +349,7 @@ _LONG_WORD = r"[A-Za-zÀ-ÿ][\w’'-]*+"
 _DEF_LONG_FIRST = re.compile(
     rf"(?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\s*\((?P<acr>{_ACR})(?:[’']s)?\)")
 _DEF_ACR_FIRST = re.compile(rf"\b(?P<acr>{_ACR})\s*\((?P<long>(?:{_LONG_WORD}\s+){{1,9}}{_LONG_WORD})\)")
+_BRACKETED_ACR = re.compile(rf"\((?:{_ACR})(?:[’']s)?\)")  # part of every _DEF_LONG_FIRST match
 
 
 def _trim_long(acr: str, long: str) -> str | None:
@@ -370,6 +371,8 @@ def _discover_acronyms(ctx: Context) -> None:
         if "(" not in sent.text:
             continue  # both definition patterns need a bracket (and they backtrack a lot)
         for rx, order in ((_DEF_LONG_FIRST, "long"), (_DEF_ACR_FIRST, "acr")):
+            if rx is _DEF_LONG_FIRST and not _BRACKETED_ACR.search(sent.text):
+                continue  # the long-form-first pattern tries every word: only where it can end
             for m in rx.finditer(sent.text):
                 acr = m.group("acr")
                 if acr in ignore or ctx.catalogue.get(acr) is not None or acr in ctx.discovered:

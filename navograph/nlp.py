@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Iterable
 import spacy
 from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
-from spacy.pipeline import Sentencizer
+from spacy.pipeline import EntityRuler, Sentencizer
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 if TYPE_CHECKING:
@@ -175,6 +175,34 @@ def make_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
     return LookupLemmatizer.dutch(nlp.vocab)
 
 
+class CatalogueRuler(EntityRuler):
+    """spaCy's EntityRuler. With ``overwrite_ents`` (as navograph runs it) a match replaces
+    the entities it overlaps without first reading the entity type of each matched token,
+    which spaCy does for every match (a ``Token`` per token) and then ignores."""
+
+    def set_annotations(self, doc: Doc, matches) -> None:
+        if not self.overwrite:
+            return super().set_annotations(doc, matches)
+        entities = list(doc.ents)
+        new_entities = []
+        seen_tokens: set[int] = set()
+        for match_id, start, end in matches:  # longest first, as EntityRuler.match sorts them
+            if start not in seen_tokens and end - 1 not in seen_tokens:
+                if match_id in self._ent_ids:
+                    label, ent_id = self._ent_ids[match_id]
+                    new_entities.append(Span(doc, start, end, label=label, span_id=ent_id))
+                else:
+                    new_entities.append(Span(doc, start, end, label=match_id))
+                entities = [e for e in entities if not (e.start < end and e.end > start)]
+                seen_tokens.update(range(start, end))
+        doc.ents = entities + new_entities
+
+
+@Language.factory("navograph_entity_ruler", default_config={"phrase_matcher_attr": None, "overwrite_ents": True})
+def make_entity_ruler(nlp: Language, name: str, phrase_matcher_attr, overwrite_ents: bool) -> CatalogueRuler:
+    return CatalogueRuler(nlp, name, phrase_matcher_attr=phrase_matcher_attr, overwrite_ents=overwrite_ents)
+
+
 def _infix_finditer(defaults):
     return compile_infix_regex(list(defaults.infixes) + [HYPHEN_INFIX]).finditer
 
@@ -308,7 +336,7 @@ def build_pipeline(model: str | Path | None = None, catalogue: "Catalogue | None
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.get_pipe("lemmatizer").initialize()
     ruler_cfg = {"overwrite_ents": True, "phrase_matcher_attr": None}
-    ruler = nlp.add_pipe("entity_ruler", name="navograph_ruler", config=ruler_cfg)
+    ruler = nlp.add_pipe("navograph_entity_ruler", name="navograph_ruler", config=ruler_cfg)
     ruler.add_patterns(phrase_patterns(entity_patterns(catalogue, nlp), nlp))
     nlp.meta.setdefault("navograph", {})["model"] = str(model or (DEFAULT_MODEL if "ner" in names else "blank:nl"))
     return nlp

@@ -7,6 +7,7 @@ of the build, so the same facts always give the same quads.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -107,6 +108,7 @@ class _Writer:
         return node
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same entities recur in every letter
 def entity_node(key: str, kind: str) -> NamedNode:
     return NamedNode(V.entity_iri(kind, key))
 
