@@ -95,8 +95,8 @@ class _Writer:
         return node
 
     def _new_evidence(self, ev: Evidence, letter: NamedNode) -> NamedNode:
-        node = NamedNode(V.evidence_iri(ev.doc, ev.start, ev.end))
-        sel = NamedNode(V.evidence_iri(ev.doc, ev.start, ev.end) + "/selector")
+        iri = V.evidence_iri(ev.doc, ev.start, ev.end)
+        node, sel = NamedNode(iri), NamedNode(iri + "/selector")
         self.add(node, RDF_TYPE, NG["Evidence"])
         self.add(node, OA["hasSource"], letter)
         self.add(node, OA["hasSelector"], sel)

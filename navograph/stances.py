@@ -272,8 +272,19 @@ def _anchor_counts(ctx: "Context", anchors: frozenset[str]):
         ids = np.array(sorted(ctx.doc.vocab.strings.add(a) for a in anchors), dtype=tk.lower_ids.dtype)
         _ANCHOR_IDS.clear()
         _ANCHOR_IDS[anchors] = ids
-    hit = np.isin(tk.lower_ids, ids) | np.isin(tk.lemma_ids, ids)
+    hit = _sorted_member(tk.lower_ids, ids) | _sorted_member(tk.lemma_ids, ids)
     return np.concatenate(([0], np.cumsum(hit)))
+
+
+def _sorted_member(values, ids):
+    """``np.isin(values, ids)`` for a small sorted ``ids``: a binary search per value instead of
+    sorting both."""
+    import numpy as np
+
+    if not len(ids):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+    return ids[at] == values
 
 
 class Toks(list):
@@ -463,7 +474,7 @@ def _cue_regex(cues: list[str]) -> re.Pattern:
 
 # --------------------------------------------------------------------------- per-sentence analysis
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     a: int  # token span [a, b)
     b: int
@@ -472,7 +483,7 @@ class Target:
     borrowed: bool = False  # taken from another sentence: spans do not index this sentence
 
 
-@dataclass
+@dataclass(slots=True)
 class HolderMention:
     a: int
     b: int
@@ -486,7 +497,7 @@ class HolderMention:
     after_prep: bool = False  # "voor het kabinet", "volgens de ministers"
 
 
-@dataclass
+@dataclass(slots=True)
 class SentInfo:
     sent: "Sent"
     _toks: list[Tok] | None = None
@@ -706,16 +717,7 @@ def _find_entities(ctx: "Context", info: SentInfo, lex: Lexicon, ents) -> list[T
 
 # --------------------------------------------------------------------------- the stance rules
 
-@dataclass
-class CueHit:
-    cue: Cue
-    a: int
-    b: int
-    idx: tuple[int, ...]
-
-
-
-@dataclass
+@dataclass(slots=True)
 class CueHit:
     cue: Cue
     a: int
