@@ -292,7 +292,7 @@ def _model_candidates(ctx: Context) -> list[Ent]:
             out.append(Ent(start, end, known.key, known.kind, text))
             continue
         if kind == "person":
-            key = _person_key(text)
+            key = _person_key(text, ctx.cfg)
         elif kind == "organisation":
             key = upper_key(text) if not text.isupper() else re.sub(r"[^A-Z0-9]+", "-", text).strip("-")
         else:
@@ -307,9 +307,10 @@ def _model_candidates(ctx: Context) -> list[Ent]:
     return out
 
 
-def _person_key(name: str) -> str:
-    """Family name key: last capitalised word with the particles before it ("Van Haga" -> van-haga)."""
-    cfg = extraction_config()
+def _person_key(name: str, cfg: dict | None = None) -> str:
+    """Family name key: last capitalised word with the particles before it ("Van Haga" -> van-haga).
+    ``cfg``: the extraction configuration (``Context.cfg``), else it is looked up."""
+    cfg = cfg if cfg is not None else extraction_config()
     particles = {p.lower() for p in cfg["persons"]["particles"]}
     words = [re.sub(r"\d+$", "", w) for w in re.split(r"\s+", name.strip())
              if w and not re.fullmatch(r"(?:[A-Z]\.)+", w)]
@@ -470,7 +471,7 @@ def _discover_persons(ctx: Context) -> None:
                 continue
             if lookup_surface(ctx.catalogue, name) is not None:
                 continue
-            key = _person_key(name)
+            key = _person_key(name, ctx.cfg)
             if not key:
                 continue
             if key not in ctx.discovered and ctx.catalogue.get(key) is None:
@@ -589,7 +590,7 @@ def _signatories(ctx: Context) -> list[tuple[str, Evidence]]:
         if known is not None and known.kind == "person":
             key = known.key
         else:
-            key = _person_key(name)
+            key = _person_key(name, ctx.cfg)
             if not key:
                 continue
             if ctx.catalogue.get(key) is None and key not in ctx.discovered:
@@ -646,12 +647,14 @@ def _citations(ctx: Context) -> tuple[list[Citation], list[Ent]]:
     for sent in ctx.sents:
         if not sent.body:
             continue
+        if "motie" not in sent.text:
+            continue  # the motion pattern starts with the word
         for m in _MOTION.finditer(sent.text):
             name = m.group("name")
             if name in ctx.cfg["persons"]["not_names"]:
                 continue
             known = lookup_surface(ctx.catalogue, name)
-            key = known.key if known is not None and known.kind == "person" else _person_key(name)
+            key = known.key if known is not None and known.kind == "person" else _person_key(name, ctx.cfg)
             if not key:
                 continue
             if known is None and ctx.catalogue.get(key) is None and key not in ctx.discovered:
@@ -703,8 +706,12 @@ def known_meetings() -> tuple[tuple[str, dt.date, dt.date, str], ...]:
     return _known_meetings_cached(str(p), p.stat().st_mtime) if p.exists() else ()
 
 
-def _known(kind: str | None, city: str | None, year: int) -> tuple[str, dt.date, dt.date, str] | None:
-    hits = [m for m in known_meetings() if m[3] == city and m[1].year == year and (kind is None or m[0] == kind)]
+def _known(kind: str | None, city: str | None, year: int,
+           known: tuple[tuple[str, dt.date, dt.date, str], ...] | None = None) -> tuple[str, dt.date, dt.date, str] | None:
+    """The one known meeting of this kind (any kind when None), city and year; ``known``:
+    :func:`known_meetings`, when the caller has it."""
+    known = known_meetings() if known is None else known
+    hits = [m for m in known if m[3] == city and m[1].year == year and (kind is None or m[0] == kind)]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -724,6 +731,7 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
     strong = set(mcfg["strong_kinds"])
     refs: list[_MeetingRef] = []
     cities = [x for x in ctx.ents if x.kind == "city"]
+    known = known_meetings()  # once per letter (it checks the file)
     for sent in ctx.sents:
         if not sent.body:
             continue
@@ -760,7 +768,7 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
                 if not d.has_day and d.month is None:
                     # "de in 2014 in Wales gemaakte afspraken": a known meeting's place and year
                     city = _nearest_city(ctx, sent, cities, d.start, d.end, mcfg["year_only_window"], dates, d)
-                    hit = _known(None, city, d.year) if city else None
+                    hit = _known(None, city, d.year, known) if city else None
                     if hit:
                         refs.append(_MeetingRef(hit[0], hit[1], hit[2], d.year, city, False, sent,
                                                 sent.start + d.start, True, True))
@@ -779,7 +787,7 @@ def _meeting_refs(ctx: Context, ref: dt.date | None) -> list[_MeetingRef]:
                 for m in rules["informal"].finditer(sent.text))
             first, last, explicit = d.first, d.last, d.explicit_year
             if first is None and city:
-                hit = _known(best[2], city, d.year)  # a known meeting gives a bare year its dates
+                hit = _known(best[2], city, d.year, known)  # a known meeting gives a bare year its dates
                 if hit:
                     first, last, explicit = hit[1], hit[2], True
             refs.append(_MeetingRef(best[2], first, last, d.year, city, informal, sent,
