@@ -322,22 +322,24 @@ def build_pipeline(model: str | Path | None = None, catalogue: "Catalogue | None
     else:
         _customise_tokenizer(nlp)
     names = set(nlp.pipe_names)
+    # The ruler goes in first: it runs the pipes before it over its ~3,000 phrase patterns
+    # (only their tokens matter), and the rule components below are put in front of it after.
+    ruler_cfg = {"overwrite_ents": True, "phrase_matcher_attr": None}
+    ruler = nlp.add_pipe("navograph_entity_ruler", name="navograph_ruler", config=ruler_cfg)
+    ruler.add_patterns(phrase_patterns(entity_patterns(catalogue, nlp), nlp))
     has_parser = "parser" in names or "senter" in names
     if has_parser:
         # a parser respects sentence starts set before it runs
         nlp.add_pipe("navograph_paragraphs", before="parser" if "parser" in names else "senter")
     else:
         # the sentencizer overwrites every sentence start, so paragraphs go after it
-        nlp.add_pipe("navograph_sentencizer", name="sentencizer")
+        nlp.add_pipe("navograph_sentencizer", name="sentencizer", before="navograph_ruler")
         nlp.add_pipe("navograph_paragraphs", after="sentencizer")
     if "lemmatizer" not in names and nlp.lang == "nl":
-        nlp.add_pipe("navograph_lemmatizer", name="lemmatizer")
+        nlp.add_pipe("navograph_lemmatizer", name="lemmatizer", before="navograph_ruler")
     elif "lemmatizer" not in names:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"}, before="navograph_ruler")
         nlp.get_pipe("lemmatizer").initialize()
-    ruler_cfg = {"overwrite_ents": True, "phrase_matcher_attr": None}
-    ruler = nlp.add_pipe("navograph_entity_ruler", name="navograph_ruler", config=ruler_cfg)
-    ruler.add_patterns(phrase_patterns(entity_patterns(catalogue, nlp), nlp))
     nlp.meta.setdefault("navograph", {})["model"] = str(model or (DEFAULT_MODEL if "ner" in names else "blank:nl"))
     return nlp
 

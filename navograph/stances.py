@@ -364,7 +364,7 @@ def _candidates(items: list, toks: list[Tok], key=lambda x: x) -> list:
         return memo[id(items)]
     by_first = cached[1]
     index = _form_index(toks)
-    hit = sorted({n for f in index if f in by_first for n in by_first[f]})
+    hit = sorted({n for f in index.keys() & by_first.keys() for n in by_first[f]})
     res = [items[n] for n in hit]
     if memo is not None:
         memo[id(items)] = res
