@@ -5,12 +5,16 @@ with or without a model:
 
 * ``navograph_paragraphs``: a line break in the normalised text ends a sentence
   (headings and signature lines are paragraphs of their own);
-* ``sentencizer`` (spaCy's rule, :class:`ArraySentencizer`) and a lookup ``lemmatizer`` when
-  the model has no parser / lemmatizer
-  (for Dutch :class:`LookupLemmatizer`: spaCy's Dutch lookup lemmas, computed once per word);
-* ``entity_ruler``: patterns generated from the catalogue (labels, aliases, inflected
-  adjectives, acronyms), each pattern's ``id`` being the entity key and its label the
-  entity kind. Model entities that no pattern covers stay as candidates (``ent_id_`` empty).
+* ``sentencizer`` and a lookup ``lemmatizer`` when the model has no parser / lemmatizer;
+* ``navograph_ruler``: an entity ruler with patterns generated from the catalogue (labels,
+  aliases, inflected adjectives, acronyms), each pattern's ``id`` being the entity key and its
+  label the entity kind. Model entities that no pattern covers stay as candidates
+  (``ent_id_`` empty).
+
+The rule components keep spaCy's rules (:class:`ArraySentencizer` is spaCy's sentencizer,
+:class:`LookupLemmatizer` its Dutch lookup lemmatizer, :class:`CatalogueRuler` its entity
+ruler) but read a Doc through arrays, each distinct token text looked at once per process
+(:class:`TextMap`), instead of building a spaCy ``Token`` object per token.
 """
 from __future__ import annotations
 
