@@ -136,7 +136,8 @@ _LEMMA_STRINGS: dict[int, str] = {}  # lemma id -> string, shared by all Docs of
 
 
 def read_doc(doc: Doc, text: str | None = None) -> DocTokens:
-    """One pass over ``doc`` (``text``: its text, when the caller has it; checked by length)."""
+    """One pass over ``doc``. ``text``: the text the Doc was made from, when the caller has it
+    (``Doc.text`` joins every token again); checked against the Doc's length and end tokens."""
     import numpy as np
     from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, SENT_START, SPACY
 
@@ -149,8 +150,9 @@ def read_doc(doc: Doc, text: str | None = None) -> DocTokens:
     starts = np.flatnonzero(arr[:, 6] == 1).tolist()
     if idx and (not starts or starts[0] != 0):
         starts.insert(0, 0)
-    if text is None or len(text) != (end[-1] + ws[-1] if idx else 0):
-        text = doc.text
+    if text is None or len(text) != (end[-1] + ws[-1] if idx else 0) or (idx and (
+            text[idx[0]:end[0]] != doc[0].text or text[idx[-1]:end[-1]] != doc[-1].text)):
+        text = doc.text  # not the text this Doc was made from
     strings, cache = doc.vocab.strings, _LEMMA_STRINGS
     if len(cache) > 200_000:
         cache.clear()

@@ -156,3 +156,26 @@ def test_every_evidence_quote_is_the_original_text_at_its_offsets(seed_letters, 
         assert ev.doc == doc
         assert 0 <= ev.start < ev.end <= len(src.original)
         assert src.original[ev.start:ev.end] == ev.quote
+
+
+@pytest.mark.parametrize("doc", [BERLIN, REPORT_DMM])
+def test_the_doc_read_once_holds_what_spacy_tokens_say(seed_letters, analyser, doc):
+    """extract.read_doc (the lists every rule reads) against spaCy's own Token, Span and
+    Doc.sents views of the same Doc; a text that is not the Doc's is not used."""
+    from navograph.extract import read_doc
+
+    src, _ = seed_letters[doc]
+    d = analyser.nlp(src.text)
+    tk = read_doc(d, src.text)
+    assert tk.text == d.text
+    assert tk.orth == [t.text for t in d]
+    assert tk.lemma == [t.lemma_ for t in d]
+    assert tk.start == [t.idx for t in d] and tk.end == [t.idx + len(t.text) for t in d]
+    assert tk.space == [t.is_space for t in d] and tk.punct == [t.is_punct for t in d]
+    assert tk.ws == [bool(t.whitespace_) for t in d]
+    assert tk.sent_starts == [s.start for s in d.sents]
+    assert tk.ents == [(e.start, e.end, e.start_char, e.end_char, e.label_, e.ent_id_) for e in d.ents]
+    assert len(tk.ents) > 20  # a seed letter names many entities
+    assert list(tk.lower_ids) == [t.lower for t in d] and list(tk.lemma_ids) == [t.lemma for t in d]
+    other = src.text[:-1] + ("x" if src.text[-1:] != "x" else "y")  # same length, another last token
+    assert read_doc(d, other).text == d.text
