@@ -617,8 +617,8 @@ def _find_holders(ctx: "Context", info: SentInfo, lex: Lexicon, ents) -> list[Ho
     toks = info.toks
     found: list[HolderMention] = []
     taken: set[int] = set()
-    has_nato = any(t.low in ("navo", "nato") for t in toks)
     lows = tuple(t.low for t in toks)
+    has_nato = "navo" in lows or "nato" in lows
     for term in sorted(_candidates(lex.holder_terms, toks, key=lambda h: h.pattern),
                        key=lambda h: -len(h.pattern.words)):
         if term.needs_nato and not has_nato:
