@@ -97,3 +97,30 @@ def test_positions_and_evidence(rows):
     assert ev and all(r["quote"] for r in ev)
     for r in rows["changed-positions"]:
         assert (r["polarity1"], r["modality1"]) != (r["polarity2"], r["modality2"])
+
+
+def test_changed_positions_compare_each_letter_with_the_one_before(rows):
+    changed = rows["changed-positions"]
+    # The letters in time order: 004 (DMM 16-17 Feb 2022), 003 (FMM 6-7 Apr 2022), 000 (Berlin,
+    # 14-15 May 2022), 002 (Bucharest, 29-30 Nov 2022), 001 (Brussels, 4-5 Apr 2023).
+    # On China, 002 says "Het kabinet is van mening dat dit uitdagingen zijn waartoe de NAVO zich
+    # moet verhouden" (support, stated) and 001, the next letter, "maakt het kabinet zich zorgen
+    # over de strategische toenadering tussen China en Rusland" (concern, stated).
+    china = [r for r in changed if (r["holderKey"], r["targetKey"]) == ("NL", "china")]
+    assert any((r["letter1"], r["polarity1"], r["modality1"], r["date1"], r["letter2"], r["polarity2"],
+                r["modality2"], r["date2"]) == (BUCHAREST, "support", "stated", "2022-11-29",
+                                                BRUSSELS_23, "concern", "stated", "2023-04-04")
+               and "zorgen over de strategische toenadering" in r["quote2"].replace("\n", "") for r in china)
+    # 001 is compared with 002 only, not also with the earlier letters on China (003: "het alert
+    # blijven op de uitdagingen waarvoor China het bondgenootschap stelt"; 000: "Het kabinet is van
+    # mening dat China als nieuwe uitdaging ...")
+    assert {r["letter1"] for r in china if r["letter2"] == BRUSSELS_23} == {BUCHAREST}
+    # 000 and 002 both hold the cabinet's opinion ("is van mening"): no change from 000 to 002
+    assert not [r for r in china if r["letter2"] == BUCHAREST]
+    # in general: one earlier letter per later letter, holder and target, and time runs forward
+    earlier = {}
+    for r in changed:
+        earlier.setdefault((r["holderKey"], r["targetKey"], r["letter2"]), set()).add(r["letter1"])
+        if r["date1"] and r["date2"]:
+            assert r["date1"] <= r["date2"]
+    assert all(len(v) == 1 for v in earlier.values())
