@@ -127,10 +127,19 @@ _WORKER: Analyser | None = None
 
 
 def _init_worker(model: str | None, use_default_model: bool) -> None:
-    """Worker start-up. Forked workers inherit the parent's Analyser; others build their own."""
+    """Worker start-up. Forked workers inherit the parent's Analyser; others build their own.
+
+    Then everything the worker holds so far (the pipeline, the catalogue) is moved out of the
+    garbage collector's reach with ``gc.freeze()``: those objects live as long as the worker,
+    and every full collection would otherwise walk them again (and, in a forked worker, write
+    to the pages it shares with the parent).
+    """
+    import gc
+
     global _WORKER
     if _WORKER is None:
         _WORKER = Analyser(model, use_default_model)
+    gc.freeze()
 
 
 Outcome = tuple[str, str, "str | None", bytes, dict]  # (path, doc id, error, N-Quads, meta)
