@@ -22,7 +22,9 @@ default graph: ``replace_graph``/``remove_graph`` update the named graph *and* t
 graph in the same transaction (a triple leaves the default graph when no named graph holds
 it any more). ``query`` then runs on the store's default graph, and ``oxigraph serve`` is
 started *without* ``--union-default-graph``. Exports and pushes read the named graphs only.
-Nothing else may write to the default graph.
+Nothing else may write to the default graph. (Dropping the copy and querying with the flag
+needs named graphs that share no triple. The flag's union also takes in the store's own
+default graph, as checked on 0.5.13, so bookkeeping for that could not be hidden there.)
 
 Concurrency: Oxigraph (RocksDB) allows one read-write opener per folder (a second one gets
 a lock error, reported as :class:`StoreLockedError`); any number of read-only openers may
